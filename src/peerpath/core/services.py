@@ -1,0 +1,108 @@
+"""Writes for organizations, schools, users and roles."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from peerpath.core.access import forget_scope
+from peerpath.core.audit import audit_record, snapshot
+from peerpath.core.models import Organization, Role, RoleAssignment, School, User
+
+
+@transaction.atomic
+def organization_create(
+    *, actor: User | None, name: str, slug: str = "", kind: str = Organization.Kind.DISTRICT
+) -> Organization:
+    organization = Organization(name=name, slug=slug or slugify(name)[:80], kind=kind)
+    organization.full_clean()
+    organization.save()
+    audit_record(
+        actor=actor,
+        action="organization.create",
+        target=organization,
+        organization=organization,
+        after=snapshot(organization, ["name", "slug", "kind"]),
+    )
+    return organization
+
+
+@transaction.atomic
+def school_create(
+    *, actor: User | None, organization: Organization, name: str, slug: str = ""
+) -> School:
+    school = School(organization=organization, name=name, slug=slug or slugify(name)[:80])
+    school.full_clean()
+    school.save()
+    audit_record(
+        actor=actor,
+        action="school.create",
+        target=school,
+        organization=organization,
+        after=snapshot(school, ["organization", "name", "slug"]),
+    )
+    return school
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    email: str,
+    given_name: str,
+    family_name: str,
+    organization: Organization | None,
+    password: str | None = None,
+    preferred_name: str = "",
+) -> User:
+    """Create a user who logs in with ``email`` (no password: cannot log in yet)."""
+    user = User(
+        email=User.objects.normalize_email(email).lower(),
+        given_name=given_name,
+        family_name=family_name,
+        preferred_name=preferred_name,
+        organization=organization,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(
+        actor=actor,
+        action="user.create",
+        target=user,
+        organization=organization,
+        after=snapshot(user, ["email", "given_name", "family_name", "organization"]),
+    )
+    return user
+
+
+@transaction.atomic
+def role_grant(
+    *, actor: User | None, user: User, role: str, organization: Organization, school: School | None
+) -> RoleAssignment:
+    """Give ``user`` a staff role; organization admins also get the admin site."""
+    if role == Role.ORG_ADMIN:
+        school = None
+    elif school is None:
+        raise ValueError("Roles other than organization admin are held in a school.")
+    elif school.organization_id != organization.pk:
+        raise ValueError("The school does not belong to the organization.")
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, organization=organization, school=school
+    )
+    if role == Role.ORG_ADMIN and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    if created:
+        audit_record(
+            actor=actor,
+            action="role.grant",
+            target=assignment,
+            organization=organization,
+            after=snapshot(assignment, ["user", "role", "organization", "school"]),
+        )
+    forget_scope(user)
+    return assignment

@@ -1,0 +1,53 @@
+"""
+The participant status lifecycle, in one place.
+
+``applied → screening → ready → matched → closed``, with ``waitlisted`` and
+``withdrawn`` as side exits. A closed participant can become ready again to be
+rematched; a withdrawn one can re-apply.
+"""
+
+from __future__ import annotations
+
+from peerpath.programs.models import ParticipantStatus as S
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.APPLIED: frozenset({S.SCREENING, S.WAITLISTED, S.WITHDRAWN}),
+    S.SCREENING: frozenset({S.READY, S.WAITLISTED, S.WITHDRAWN}),
+    S.WAITLISTED: frozenset({S.SCREENING, S.WITHDRAWN}),
+    S.READY: frozenset({S.MATCHED, S.WAITLISTED, S.WITHDRAWN}),
+    S.MATCHED: frozenset({S.CLOSED, S.READY}),
+    S.CLOSED: frozenset({S.READY}),
+    S.WITHDRAWN: frozenset({S.APPLIED}),
+}
+
+# The order statuses are shown in, following the lifecycle.
+DISPLAY_ORDER: list[str] = [
+    S.APPLIED,
+    S.SCREENING,
+    S.READY,
+    S.MATCHED,
+    S.CLOSED,
+    S.WAITLISTED,
+    S.WITHDRAWN,
+]
+
+
+class TransitionNotAllowed(ValueError):
+    """A status change that the lifecycle does not permit."""
+
+    def __init__(self, from_status: str, to_status: str) -> None:
+        self.from_status = from_status
+        self.to_status = to_status
+        super().__init__(
+            f"A participant cannot go from {S(from_status).label} to {S(to_status).label}."
+        )
+
+
+def allowed_next(status: str) -> frozenset[str]:
+    return TRANSITIONS.get(status, frozenset())
+
+
+def check_transition(from_status: str, to_status: str) -> None:
+    """Raise :class:`TransitionNotAllowed` unless the move is in the lifecycle."""
+    if to_status not in allowed_next(from_status):
+        raise TransitionNotAllowed(from_status, to_status)

@@ -1,0 +1,45 @@
+"""The role-aware home page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from peerpath.core.access import schools_managed_by, scope_for
+from peerpath.core.models import User
+from peerpath.programs.lifecycle import DISPLAY_ORDER
+from peerpath.programs.models import ParticipantStatus
+from peerpath.programs.selectors import (
+    participations_for_guardian,
+    participations_for_student,
+    program_list_managed,
+    program_list_visible,
+    program_status_counts,
+)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Show each person what they came to do: programs to run, or programs they are in."""
+    user = request.user
+    assert isinstance(user, User)
+    managed = list(program_list_managed(user).order_by("school__name", "-term_start", "name"))
+    counts = program_status_counts(managed)
+    labels = {s: ParticipantStatus(s).label for s in DISPLAY_ORDER}
+    managed_rows = [
+        (program, [(s, labels[s], counts[program.pk][s]) for s in DISPLAY_ORDER])
+        for program in managed
+    ]
+    managed_ids = {p.pk for p in managed}
+    other_visible = []
+    if scope_for(user).is_staff_member:
+        other_visible = [p for p in program_list_visible(user) if p.pk not in managed_ids]
+    context = {
+        "managed_rows": managed_rows,
+        "can_create": bool(schools_managed_by(user)) or user.is_superuser,
+        "other_visible": other_visible,
+        "my_participations": list(participations_for_student(user)),
+        "children_participations": list(participations_for_guardian(user)),
+    }
+    return render(request, "web/home.html", context)
