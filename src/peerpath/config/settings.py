@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "peerpath.people",
     "peerpath.programs",
     "peerpath.web",
+    "peerpath.demo",
 ]
 
 MIDDLEWARE = [

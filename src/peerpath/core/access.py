@@ -40,9 +40,9 @@ class Scope:
 
     def can_manage_school(self, school: School) -> bool:
         """Coordinators of the school and admins of its organization manage it."""
-        return self.is_org_admin(school.organization_id) or Role.COORDINATOR in self.school_roles.get(
-            school.pk, frozenset()
-        )
+        return self.is_org_admin(
+            school.organization_id
+        ) or Role.COORDINATOR in self.school_roles.get(school.pk, frozenset())
 
     def has_school_role(self, school_id: int, *roles: str) -> bool:
         return bool(self.school_roles.get(school_id, frozenset()) & set(roles))
@@ -68,7 +68,7 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         return _ANONYMOUS
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     admin_orgs: set[int] = set()
     school_roles: dict[int, set[str]] = {}
     school_org: dict[int, int] = {}
@@ -104,7 +104,7 @@ def schools_managed_by(user: User) -> list[School]:
     if scope.user_id is None:
         return []
     return list(
-        School.objects.filter(scope.managed_schools_q()).select_related("organization").order_by(
-            "name"
-        )
+        School.objects.filter(scope.managed_schools_q())
+        .select_related("organization")
+        .order_by("name")
     )

@@ -18,7 +18,7 @@ from peerpath.core.access import scope_for
 from peerpath.core.models import AuditEntry, Organization, RoleAssignment, School, User
 
 
-class OrganizationScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganizationScopedAdmin(admin.ModelAdmin):
     """Limit rows to the organizations the admin user is an admin of."""
 
     organization_path = "organization"
@@ -67,7 +67,7 @@ class RoleAssignmentAdmin(OrganizationScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, OrganizationScopedAdmin):  # type: ignore[misc]
+class UserAdmin(DjangoUserAdmin, OrganizationScopedAdmin):
     ordering = ["family_name", "given_name"]
     list_display = ["email", "given_name", "family_name", "organization", "is_active"]
     search_fields = ["email", "given_name", "family_name"]

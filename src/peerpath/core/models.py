@@ -54,7 +54,10 @@ class School(TimeStampedModel):
     """A school or campus inside an organization."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="schools", verbose_name=_("organization")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="schools",
+        verbose_name=_("organization"),
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80)
@@ -66,7 +69,9 @@ class School(TimeStampedModel):
         verbose_name = _("school")
         verbose_name_plural = _("schools")
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slug"], name="school_slug_unique_in_org")
+            models.UniqueConstraint(
+                fields=["organization", "slug"], name="school_slug_unique_in_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -86,6 +91,10 @@ class UserManager(BaseUserManager["User"]):
             user.set_unusable_password()
         user.save(using=self._db)
         return user
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        """Log in by e-mail address, whatever its case."""
+        return self.get(email__iexact=username)
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", False)
@@ -124,7 +133,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

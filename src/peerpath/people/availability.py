@@ -7,9 +7,10 @@ forms, in the database and by the matching engine.
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-DAYS: list[tuple[str, str]] = [
+DAYS: list[tuple[str, str | Promise]] = [
     ("mon", _("Monday")),
     ("tue", _("Tuesday")),
     ("wed", _("Wednesday")),

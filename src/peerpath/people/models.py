@@ -29,7 +29,9 @@ class Course(TimeStampedModel):
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="courses")
     code = models.CharField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
-    area = models.CharField(_("subject area"), max_length=20, choices=Area.choices, default=Area.OTHER)
+    area = models.CharField(
+        _("subject area"), max_length=20, choices=Area.choices, default=Area.OTHER
+    )
     sourced_id = models.CharField(_("roster id"), max_length=255, blank=True, default="")
 
     class Meta:

@@ -12,7 +12,7 @@ from peerpath.programs.models import ParticipantRole, ParticipantStatus, Program
 from peerpath.programs.services import PROGRAM_FIELDS
 
 
-class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProgramForm(forms.ModelForm):
     class Meta:
         model = Program
         fields = PROGRAM_FIELDS

@@ -32,7 +32,7 @@ DISPLAY_ORDER: list[str] = [
 ]
 
 
-class TransitionNotAllowed(ValueError):
+class TransitionNotAllowedError(ValueError):
     """A status change that the lifecycle does not permit."""
 
     def __init__(self, from_status: str, to_status: str) -> None:
@@ -48,6 +48,6 @@ def allowed_next(status: str) -> frozenset[str]:
 
 
 def check_transition(from_status: str, to_status: str) -> None:
-    """Raise :class:`TransitionNotAllowed` unless the move is in the lifecycle."""
+    """Raise :class:`TransitionNotAllowedError` unless the move is in the lifecycle."""
     if to_status not in allowed_next(from_status):
-        raise TransitionNotAllowed(from_status, to_status)
+        raise TransitionNotAllowedError(from_status, to_status)

@@ -90,7 +90,9 @@ class Program(TimeStampedModel):
         verbose_name = _("program")
         verbose_name_plural = _("programs")
         constraints = [
-            models.UniqueConstraint(fields=["school", "slug"], name="program_slug_unique_in_school"),
+            models.UniqueConstraint(
+                fields=["school", "slug"], name="program_slug_unique_in_school"
+            ),
             models.CheckConstraint(
                 condition=Q(term_end__gte=F("term_start")), name="program_term_ordered"
             ),
@@ -187,3 +189,6 @@ class ParticipantStatusChange(models.Model):
         ordering = ["changed_at", "id"]
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.from_status or '∅'} → {self.to_status}"

@@ -111,8 +111,10 @@ def participant_list(
         raise PermissionDenied("Only the program's coordinators can see its participants.")
     qs = Participant.objects.filter(program=program).select_related("student", "student__user")
     if role:
-        qs = qs.filter(Q(role=role) | Q(role="both")) if role in {"mentor", "mentee"} else qs.filter(
-            role=role
+        qs = (
+            qs.filter(Q(role=role) | Q(role="both"))
+            if role in {"mentor", "mentee"}
+            else qs.filter(role=role)
         )
     if status and status in ParticipantStatus.values:
         qs = qs.filter(status=status)

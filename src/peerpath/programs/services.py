@@ -186,8 +186,10 @@ def participant_transition(
     The row is locked first so that two coordinators acting at once cannot
     both apply a transition from the same starting status.
     """
-    locked = Participant.objects.select_for_update().select_related("program", "student").get(
-        pk=participant.pk
+    locked = (
+        Participant.objects.select_for_update()
+        .select_related("program", "student")
+        .get(pk=participant.pk)
     )
     if actor is not None and not program_can_manage(actor, locked.program):
         own_withdrawal = (

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peerpath.core.access import schools_managed_by
 from peerpath.core.models import User
 from peerpath.programs.forms import ParticipantFilterForm, ProgramCreateForm, ProgramForm
-from peerpath.programs.lifecycle import TransitionNotAllowed, allowed_next
+from peerpath.programs.lifecycle import TransitionNotAllowedError, allowed_next
 from peerpath.programs.models import Participant, ParticipantStatus
 from peerpath.programs.selectors import (
     participant_list,
@@ -123,7 +123,7 @@ def participant_list_view(request: HttpRequest, pk: int) -> HttpResponse:
     query.pop("page", None)
     for participant in page.object_list:
         nexts = allowed_next(participant.status)
-        participant.next_choices = [  # type: ignore[attr-defined]
+        participant.next_choices = [
             (code, label) for code, label in ParticipantStatus.choices if code in nexts
         ]
     context = {"program": program, "form": form, "page": page, "query": query.urlencode()}
@@ -149,7 +149,7 @@ def participant_status_view(request: HttpRequest, pk: int, participant_pk: int) 
             to_status=to_status,
             reason=request.POST.get("reason", ""),
         )
-    except TransitionNotAllowed as error:
+    except TransitionNotAllowedError as error:
         messages.error(request, str(error))
     except ValueError:
         messages.error(request, _("Unknown status."))

@@ -1,0 +1,75 @@
+# Peerpath — the README's commands.
+#   make demo   set up .venv, migrate SQLite, seed the demo school, serve on 127.0.0.1:8000
+#   make test   the whole gate: ruff, mypy, import contracts, migrations check, tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+export PEERPATH_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install demo serve test check lint format types contracts migrations pytest browser-deps bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Peerpath needs Python 3.11 or newer (set PYTHON=python3.x)."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	@mkdir -p $(PEERPATH_DATA_DIR)
+	$(BIN)/peerpath migrate --noinput
+	$(BIN)/peerpath seed-demo
+	@echo "Peerpath is starting on http://127.0.0.1:8000 (Ctrl+C stops it)."
+	$(BIN)/peerpath runserver 127.0.0.1:8000
+
+serve: install
+	$(BIN)/peerpath runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; no browser is ever downloaded.
+browser-deps:
+	@if [ -x "$${PEERPATH_CHROMIUM:-/usr/bin/chromium}" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' (or set PEERPATH_CHROMIUM)."; exit 1; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+types: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+migrations: install
+	@mkdir -p $(PEERPATH_DATA_DIR)
+	$(BIN)/peerpath makemigrations --check --dry-run
+
+pytest: install browser-deps
+	@mkdir -p $(PEERPATH_DATA_DIR)
+	@set +e; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure here."; exit 1; fi; exit $$rc
+
+test: lint types contracts migrations pytest
+
+check: test
+
+bench: install
+	$(BIN)/python bench/matching_bench.py --size S
+	$(BIN)/python bench/matching_bench.py --size M
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache screenshots
