@@ -179,3 +179,12 @@ def test_every_status_can_be_left_and_reached():
     check_transition("applied", "screening")
     with pytest.raises(TransitionNotAllowedError):
         check_transition("applied", "closed")
+
+
+def test_changing_the_terms_makes_a_new_version(world):
+    assert world.program.terms_version == 1
+    program_update(actor=world.coordinator, program=world.program, terms="Meet at school only.")
+    world.program.refresh_from_db()
+    assert world.program.terms_version == 2
+    entry = AuditEntry.objects.get(action="program.update")
+    assert entry.after == {"terms": "Meet at school only.", "terms_version": 2}

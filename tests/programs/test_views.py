@@ -26,6 +26,12 @@ FORM = {
     "default_mentor_capacity": "2",
     "meeting_cadence": "weekly",
     "session_minutes": "30",
+    "accepts_applications": "on",
+    "mentor_commitment": "One hour a week for a semester",
+    "mentee_commitment": "",
+    "consent_age": "18",
+    "terms": "",
+    "mentor_training_minutes": "120",
 }
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "peerpath.core",
     "peerpath.people",
     "peerpath.programs",
+    "peerpath.rosters",
     "peerpath.web",
     "peerpath.demo",
 ]

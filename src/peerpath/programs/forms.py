@@ -23,6 +23,7 @@ class ProgramForm(forms.ModelForm):
             "objectives": forms.Textarea(attrs={"rows": 3}),
             "guidelines": forms.Textarea(attrs={"rows": 3}),
             "eligibility_notes": forms.Textarea(attrs={"rows": 2}),
+            "terms": forms.Textarea(attrs={"rows": 4}),
         }
 
     def clean(self) -> dict[str, Any]:

@@ -74,6 +74,29 @@ class Program(TimeStampedModel):
         default=45,
         validators=[MinValueValidator(10), MaxValueValidator(240)],
     )
+    accepts_applications = models.BooleanField(
+        _("students can apply from the program page"), default=True
+    )
+    mentor_commitment = models.CharField(
+        _("what it asks of mentors"), max_length=300, blank=True, default=""
+    )
+    mentee_commitment = models.CharField(
+        _("what it asks of mentees"), max_length=300, blank=True, default=""
+    )
+    consent_age = models.PositiveSmallIntegerField(
+        _("guardian consent needed under this age"),
+        default=18,
+        validators=[MinValueValidator(0), MaxValueValidator(21)],
+    )
+    terms = models.TextField(
+        _("program terms a guardian consents to"), blank=True, default=""
+    )
+    terms_version = models.PositiveIntegerField(_("version of the terms"), default=1)
+    mentor_training_minutes = models.PositiveIntegerField(
+        _("training minutes a mentor needs before matching"),
+        default=120,
+        help_text=_("The field's standard is at least two hours of pre-match training."),
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

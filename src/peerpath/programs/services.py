@@ -42,6 +42,12 @@ PROGRAM_FIELDS = [
     "default_mentor_capacity",
     "meeting_cadence",
     "session_minutes",
+    "accepts_applications",
+    "mentor_commitment",
+    "mentee_commitment",
+    "consent_age",
+    "terms",
+    "mentor_training_minutes",
 ]
 
 
@@ -106,12 +112,16 @@ def program_update(*, actor: User, program: Program, **fields: Any) -> Program:
     if unknown:
         raise TypeError(f"Unknown program fields: {sorted(unknown)}")
     program = Program.objects.select_for_update().get(pk=program.pk)
-    before = snapshot(program, PROGRAM_FIELDS)
+    before = snapshot(program, [*PROGRAM_FIELDS, "terms_version"])
     changed = [name for name, value in fields.items() if getattr(program, name) != value]
     if not changed:
         return program
     for name in changed:
         setattr(program, name, fields[name])
+    if "terms" in changed:
+        # Consent is given to one version of the terms; a new text is a new version.
+        program.terms_version += 1
+        changed.append("terms_version")
     _check_grade_ranges({name: getattr(program, name) for name in PROGRAM_FIELDS})
     program.full_clean()
     program.save(update_fields=[*changed, "updated_at"])
