@@ -182,6 +182,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("PEERPATH_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("PEERPATH_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("PEERPATH_FROM_EMAIL", "Peerpath <no-reply@peerpath.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The public address of this Peerpath, used in links inside e-mails.
+PEERPATH_SITE_URL = os.environ.get("PEERPATH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

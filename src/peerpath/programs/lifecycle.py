@@ -8,7 +8,13 @@ rematched; a withdrawn one can re-apply.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from peerpath.programs.models import ParticipantStatus as S
+
+if TYPE_CHECKING:
+    from peerpath.programs.models import Participant
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.APPLIED: frozenset({S.SCREENING, S.WAITLISTED, S.WITHDRAWN}),
@@ -51,3 +57,36 @@ def check_transition(from_status: str, to_status: str) -> None:
     """Raise :class:`TransitionNotAllowedError` unless the move is in the lifecycle."""
     if to_status not in allowed_next(from_status):
         raise TransitionNotAllowedError(from_status, to_status)
+
+
+# --- Readiness -------------------------------------------------------------
+#
+# A participant may only become ``ready`` (and so be matched) once screening,
+# consent and training are complete. Those rules live in the apps that own
+# the data (screening, consent, training); each registers a check here from
+# its AppConfig.ready(), and :func:`readiness_missing` is the one place that
+# asks them all.
+
+ReadinessCheck = Callable[["Participant"], list[str]]
+_READINESS_CHECKS: dict[str, ReadinessCheck] = {}
+
+
+def register_readiness_check(name: str, check: ReadinessCheck) -> None:
+    """Register ``check``: it returns what ``participant`` still lacks (empty when done)."""
+    _READINESS_CHECKS[name] = check
+
+
+def readiness_missing(participant: Participant) -> list[str]:
+    """Return, in a stable order, every reason the participant is not yet ready."""
+    missing: list[str] = []
+    for name in sorted(_READINESS_CHECKS):
+        missing.extend(_READINESS_CHECKS[name](participant))
+    return missing
+
+
+class NotReadyError(ValueError):
+    """The participant cannot be ready: ``missing`` says what is lacking."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__("Not ready: " + "; ".join(missing))

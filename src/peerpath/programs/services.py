@@ -15,7 +15,7 @@ from peerpath.core.access import scope_for
 from peerpath.core.audit import audit_record, snapshot
 from peerpath.core.models import School, User
 from peerpath.people.models import Course, StudentProfile
-from peerpath.programs.lifecycle import check_transition
+from peerpath.programs.lifecycle import NotReadyError, check_transition, readiness_missing
 from peerpath.programs.models import (
     Participant,
     ParticipantRole,
@@ -208,6 +208,10 @@ def participant_transition(
         if not own_withdrawal:
             raise PermissionDenied(_("Only the program's coordinators can change this status."))
     check_transition(locked.status, to_status)
+    if to_status == ParticipantStatus.READY:
+        missing = readiness_missing(locked)
+        if missing:
+            raise NotReadyError(missing)
     from_status = locked.status
     locked.status = to_status
     locked.status_changed_at = timezone.now()

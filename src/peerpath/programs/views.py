@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peerpath.core.access import schools_managed_by
 from peerpath.core.models import User
 from peerpath.programs.forms import ParticipantFilterForm, ProgramCreateForm, ProgramForm
-from peerpath.programs.lifecycle import TransitionNotAllowedError, allowed_next
+from peerpath.programs.lifecycle import NotReadyError, TransitionNotAllowedError, allowed_next
 from peerpath.programs.models import Participant, ParticipantStatus
 from peerpath.programs.selectors import (
     participant_list,
@@ -151,6 +151,12 @@ def participant_status_view(request: HttpRequest, pk: int, participant_pk: int) 
         )
     except TransitionNotAllowedError as error:
         messages.error(request, str(error))
+    except NotReadyError as error:
+        messages.error(
+            request,
+            _("%(name)s is not ready yet: %(missing)s")
+            % {"name": participant.student, "missing": "; ".join(error.missing)},
+        )
     except ValueError:
         messages.error(request, _("Unknown status."))
     else:
