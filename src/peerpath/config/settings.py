@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "peerpath.people",
     "peerpath.programs",
     "peerpath.rosters",
+    "peerpath.training",
+    "peerpath.recruitment",
     "peerpath.web",
     "peerpath.demo",
 ]

@@ -32,5 +32,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("programs/", include("peerpath.programs.urls")),
+    path("training/", include("peerpath.training.urls")),
     path("admin/", admin.site.urls),
 ]
