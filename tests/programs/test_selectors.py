@@ -89,7 +89,9 @@ def test_status_counts_cover_every_status_in_lifecycle_order(world):
         "ready",
         "matched",
         "closed",
+        "paused",
         "waitlisted",
+        "declined",
         "withdrawn",
     ]
     assert counts["applied"] == 2

@@ -6,7 +6,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from peerpath.core.models import AuditEntry
-from peerpath.programs.lifecycle import TRANSITIONS, TransitionNotAllowedError, check_transition
+from peerpath.programs.lifecycle import (
+    TRANSITIONS,
+    NotReadyError,
+    TransitionNotAllowedError,
+    check_transition,
+)
 from peerpath.programs.models import Participant, ParticipantStatusChange, Program
 from peerpath.programs.services import (
     participant_enrol,
@@ -117,6 +122,7 @@ def test_participant_enrol_twice_is_rejected(world):
 
 
 def test_participant_walks_the_whole_lifecycle_with_history(world):
+    program_update(actor=world.coordinator, program=world.program, consent_age=0)
     p = world.mentee_participant
     for status in ["screening", "ready", "matched", "closed", "ready"]:
         participant_transition(actor=world.coordinator, participant=p, to_status=status)
@@ -136,6 +142,16 @@ def test_participant_walks_the_whole_lifecycle_with_history(world):
         ("closed", "ready"),
     ]
     assert AuditEntry.objects.filter(action="participant.transition").count() == 5
+
+
+def test_a_minor_without_guardian_consent_cannot_become_ready(world):
+    p = world.mentee_participant
+    participant_transition(actor=world.coordinator, participant=p, to_status="screening")
+    with pytest.raises(NotReadyError) as excinfo:
+        participant_transition(actor=world.coordinator, participant=p, to_status="ready")
+    assert excinfo.value.missing == ["Guardian consent has not been given."]
+    p.refresh_from_db()
+    assert p.status == "screening"
 
 
 def test_transition_not_in_lifecycle_is_refused_and_changes_nothing(world):

@@ -1,9 +1,11 @@
 """
 The participant status lifecycle, in one place.
 
-``applied → screening → ready → matched → closed``, with ``waitlisted`` and
-``withdrawn`` as side exits. A closed participant can become ready again to be
-rematched; a withdrawn one can re-apply.
+``applied → screening → ready → matched → closed``, with ``waitlisted``,
+``declined`` and ``withdrawn`` as side exits. ``paused`` holds a participant
+whose guardian withdrew consent; they go back through screening. A closed
+participant can become ready again to be rematched; a withdrawn or declined
+one can apply again.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ if TYPE_CHECKING:
     from peerpath.programs.models import Participant
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.APPLIED: frozenset({S.SCREENING, S.WAITLISTED, S.WITHDRAWN}),
-    S.SCREENING: frozenset({S.READY, S.WAITLISTED, S.WITHDRAWN}),
-    S.WAITLISTED: frozenset({S.SCREENING, S.WITHDRAWN}),
-    S.READY: frozenset({S.MATCHED, S.WAITLISTED, S.WITHDRAWN}),
-    S.MATCHED: frozenset({S.CLOSED, S.READY}),
+    S.APPLIED: frozenset({S.SCREENING, S.WAITLISTED, S.DECLINED, S.WITHDRAWN}),
+    S.SCREENING: frozenset({S.READY, S.WAITLISTED, S.PAUSED, S.WITHDRAWN}),
+    S.WAITLISTED: frozenset({S.SCREENING, S.DECLINED, S.WITHDRAWN}),
+    S.READY: frozenset({S.MATCHED, S.SCREENING, S.WAITLISTED, S.PAUSED, S.WITHDRAWN}),
+    S.MATCHED: frozenset({S.CLOSED, S.READY, S.PAUSED}),
+    S.PAUSED: frozenset({S.SCREENING, S.WITHDRAWN}),
     S.CLOSED: frozenset({S.READY}),
+    S.DECLINED: frozenset({S.APPLIED}),
     S.WITHDRAWN: frozenset({S.APPLIED}),
 }
 
@@ -33,7 +37,9 @@ DISPLAY_ORDER: list[str] = [
     S.READY,
     S.MATCHED,
     S.CLOSED,
+    S.PAUSED,
     S.WAITLISTED,
+    S.DECLINED,
     S.WITHDRAWN,
 ]
 

@@ -83,14 +83,18 @@ class Program(TimeStampedModel):
     mentee_commitment = models.CharField(
         _("what it asks of mentees"), max_length=300, blank=True, default=""
     )
+    mentor_min_subject_grade = models.PositiveSmallIntegerField(
+        _("lowest grade (%) a tutor may have in a subject they offer"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
     consent_age = models.PositiveSmallIntegerField(
         _("guardian consent needed under this age"),
         default=18,
         validators=[MinValueValidator(0), MaxValueValidator(21)],
     )
-    terms = models.TextField(
-        _("program terms a guardian consents to"), blank=True, default=""
-    )
+    terms = models.TextField(_("program terms a guardian consents to"), blank=True, default="")
     terms_version = models.PositiveIntegerField(_("version of the terms"), default=1)
     mentor_training_minutes = models.PositiveIntegerField(
         _("training minutes a mentor needs before matching"),
@@ -142,6 +146,8 @@ class ParticipantStatus(models.TextChoices):
     MATCHED = "matched", _("Matched")
     CLOSED = "closed", _("Closed")
     WAITLISTED = "waitlisted", _("Waitlisted")
+    DECLINED = "declined", _("Declined")
+    PAUSED = "paused", _("Paused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

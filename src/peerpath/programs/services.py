@@ -45,6 +45,7 @@ PROGRAM_FIELDS = [
     "accepts_applications",
     "mentor_commitment",
     "mentee_commitment",
+    "mentor_min_subject_grade",
     "consent_age",
     "terms",
     "mentor_training_minutes",
