@@ -71,7 +71,9 @@ def _people(rng: np.random.Generator, count: int, mentor: bool) -> list[dict[str
     extra = _pick(rng, lang_p + 1e-9, rng.integers(0, 3, size=count))
     main = rng.random(count) < 0.9
     grade = rng.integers(9, 14, size=count) if mentor else rng.integers(7, 13, size=count)
-    interests = _pick(rng, np.full(len(INTERESTS), 1 / len(INTERESTS)), rng.integers(2, 7, size=count))
+    interests = _pick(
+        rng, np.full(len(INTERESTS), 1 / len(INTERESTS)), rng.integers(2, 7, size=count)
+    )
     field = rng.integers(0, len(FIELDS), size=count)
     background = rng.integers(0, len(BACKGROUNDS), size=count)
     people = []

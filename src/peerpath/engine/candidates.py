@@ -115,43 +115,54 @@ def candidate_pass(
     """
     n, m = scorer.n, scorer.m
     rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(m, size=min(m, _SAMPLE), replace=False)) if m else np.zeros(0, np.intp)
+    sample = (
+        np.sort(rng.choice(m, size=min(m, _SAMPLE), replace=False)) if m else np.zeros(0, np.intp)
+    )
     want = 2 * k
     exact = m <= max(4 * want, _SAMPLE)
     rank = max(1, int(np.ceil(want * len(sample) / max(m, 1))))
 
     def work(
         block_rows: IntArray,
-    ) -> tuple[IntArray, IntArray, IntArray, NDArray[np.float32], NDArray[np.int64], NDArray[np.int64], NDArray[np.float32], IntArray]:
-        S = scorer.block(block_rows)
-        n_allowed = (S >= 0).sum(axis=1).astype(np.int64)
+    ) -> tuple[
+        IntArray,
+        IntArray,
+        IntArray,
+        NDArray[np.float32],
+        NDArray[np.int64],
+        NDArray[np.int64],
+        NDArray[np.float32],
+        IntArray,
+    ]:
+        blk = scorer.block(block_rows)
+        n_allowed = (blk >= 0).sum(axis=1).astype(np.int64)
         if exact:
             if m > want:
-                thr = -np.partition(-S, want - 1, axis=1)[:, want - 1]
+                thr = -np.partition(-blk, want - 1, axis=1)[:, want - 1]
             else:
                 thr = np.zeros(len(block_rows), np.float32)
         else:
-            sub = S[:, sample]
+            sub = blk[:, sample]
             thr = -np.partition(-sub, rank - 1, axis=1)[:, rank - 1]
         thr = np.maximum(thr, 0).astype(np.float32)
-        mask = S >= thr[:, None]
+        mask = thr[:, None] <= blk
         counts = mask.sum(axis=1)
         bound = thr.astype(np.int64) - 1
         bound[n_allowed == counts] = -1  # every allowed pair is a candidate
         too_many = np.flatnonzero(counts > _MAX_PER_ROW)
         if len(too_many):
-            sub_rows = S[too_many]
+            sub_rows = blk[too_many]
             top = np.argpartition(-sub_rows, _MAX_PER_ROW - 1, axis=1)[:, :_MAX_PER_ROW]
             mask[too_many] = False
             mask[too_many[:, None], top] = True
             kth = np.take_along_axis(sub_rows, top, axis=1).min(axis=1)
             bound[too_many] = kth.astype(np.int64)
         bi, bj = np.nonzero(mask)
-        bs = S[bi, bj]
+        bs = blk[bi, bj]
         keep = bs >= 0
         bi, bj, bs = bi[keep], bj[keep], bs[keep]
-        colmax = S.max(axis=0) if len(block_rows) else np.full(m, -1, np.float32)
-        colarg = block_rows[S.argmax(axis=0)] if len(block_rows) else np.zeros(m, np.intp)
+        colmax = blk.max(axis=0) if len(block_rows) else np.full(m, -1, np.float32)
+        colarg = block_rows[blk.argmax(axis=0)] if len(block_rows) else np.zeros(m, np.intp)
         return block_rows[bi], bj.astype(np.intp), bi, bs, bound, n_allowed, colmax, colarg
 
     out_i: list[IntArray] = []
@@ -238,21 +249,21 @@ def find_violations(
     def work(block_rows: IntArray) -> tuple[IntArray, IntArray, NDArray[np.int64], int]:
         width = int(ncols[block_rows].max())
         cols = order_b[:width]
-        S = scorer.block(block_rows, cols)
-        slack = S - (a[block_rows][:, None] + b[cols][None, :])
-        bad = (slack > 0) & (S >= lo)
+        blk = scorer.block(block_rows, cols)
+        slack = blk - (a[block_rows][:, None] + b[cols][None, :])
+        bad = (slack > 0) & (lo <= blk)
         bad &= np.arange(width)[None, :] < ncols[block_rows][:, None]
         bi, bj = np.nonzero(bad)
         if len(bi) == 0:
             empty = np.zeros(0, np.intp)
-            return empty, empty, np.zeros(0, np.int64), S.size
+            return empty, empty, np.zeros(0, np.int64), blk.size
         sl = slack[bi, bj]
         order = np.lexsort((-sl, bi))
         bi, bj = bi[order], bj[order]
         first = np.searchsorted(bi, bi, side="left")
         keep = (np.arange(len(bi)) - first) < max_per_row
         bi, bj = bi[keep], bj[keep]
-        return block_rows[bi], cols[bj], S[bi, bj].astype(np.int64), S.size
+        return block_rows[bi], cols[bj], blk[bi, bj].astype(np.int64), blk.size
 
     out_i, out_j, out_s = [], [], []
     scored = 0

@@ -230,7 +230,7 @@ def solve_optimal(
         outcome.candidates = len(ci)
         outcome.solve_seconds += time.perf_counter() - t0
         t0 = time.perf_counter()
-        if scorer.sparse or not isinstance(scorer, DenseScorer):
+        if not isinstance(scorer, DenseScorer):  # every allowed pair is a candidate
             outcome.certified = True
             outcome.rounds = round_ + 1
             outcome.certify_seconds += time.perf_counter() - t0
@@ -299,7 +299,7 @@ def solve_fair(
         keep = active[cand.i]
         ci, cj, cs = cand.i[keep], cand.j[keep], cand.s[keep]
         tau = _bottleneck(n, m, cap, ci, cj, cs, target, floor)
-        if scorer.sparse or not isinstance(scorer, DenseScorer):
+        if not isinstance(scorer, DenseScorer):
             break
         above = cs >= tau + 1
         flow, src_mentee, src_mentor = _max_flow_cut(n, m, cap, ci[above], cj[above])

@@ -33,17 +33,19 @@ def greedy(
     match = np.full(n, -1, dtype=np.intp)
     room = cap.astype(np.int64).copy()
     rows = np.flatnonzero(active)
+    if m == 0:
+        return match
     size = max(1, _BLOCK_ELEMENTS // max(m, 1))
     for start in range(0, len(rows), size):
         part = rows[start : start + size]
-        S = score_rows(scorer, part)
-        S[:, room <= 0] = -np.inf
+        blk = score_rows(scorer, part)
+        blk[:, room <= 0] = -np.inf
         for r, i in enumerate(part):
-            j = int(np.argmax(S[r]))
-            if not np.isfinite(S[r, j]):
+            j = int(np.argmax(blk[r]))
+            if not np.isfinite(blk[r, j]):
                 continue
             match[i] = j
             room[j] -= 1
             if room[j] == 0:
-                S[r + 1 :, j] = -np.inf
+                blk[r + 1 :, j] = -np.inf
     return match

@@ -104,7 +104,9 @@ def problem_from_dict(data: Any) -> tuple[Problem, str, int]:
     for k, raw in enumerate(_list(top.get("mentees", []), "mentees")):
         where = f"mentees[{k}]"
         entry = _obj(raw, where)
-        mentees.append(Mentee(id=_id(entry, where), attributes=_attributes(entry, _MENTEE_KEYS, where)))
+        mentees.append(
+            Mentee(id=_id(entry, where), attributes=_attributes(entry, _MENTEE_KEYS, where))
+        )
     criteria = []
     for k, raw in enumerate(_list(top.get("criteria", []), "criteria")):
         where = f"criteria[{k}]"
@@ -150,10 +152,10 @@ def problem_from_dict(data: Any) -> tuple[Problem, str, int]:
         mentors=tuple(mentors),
         mentees=tuple(mentees),
         criteria=tuple(criteria),
-        scores=scores,  # type: ignore[arg-type]
+        scores=scores,
         preferences=preferences,
-        forbidden=_pairs(top.get("forbidden", []), "forbidden", 2),  # type: ignore[arg-type]
-        locked=_pairs(top.get("locked", []), "locked", 2),  # type: ignore[arg-type]
+        forbidden=_pairs(top.get("forbidden", []), "forbidden", 2),
+        locked=_pairs(top.get("locked", []), "locked", 2),
     )
     validate_problem(problem)
     return problem, mode, seed

@@ -182,7 +182,7 @@ class Problem:
         object.__setattr__(self, "locked", tuple(tuple(p) for p in self.locked))
 
 
-def _index(entries: Sequence[Mentor] | Sequence[Mentee], label: str) -> dict[str, int]:
+def _index(entries: Sequence[Mentor | Mentee], label: str) -> dict[str, int]:
     index: dict[str, int] = {}
     for k, entry in enumerate(entries):
         if not isinstance(entry.id, str) or not entry.id:
@@ -234,9 +234,12 @@ def _check_criterion(k: int, crit: Criterion, seen: set[str]) -> None:
     elif crit.mentee_field is None or crit.mentor_field is None:
         raise ProblemError(f"{where}: needs both mentee_field and mentor_field")
     params = crit.params
-    if "min" in params and crit.kind in ("overlap", "jaccard"):
-        if not _is_int(params["min"]) or params["min"] < 0:
-            raise ProblemError(f"{where}: min must be an integer >= 0, got {params['min']!r}")
+    if (
+        "min" in params
+        and crit.kind in ("overlap", "jaccard")
+        and (not _is_int(params["min"]) or params["min"] < 0)
+    ):
+        raise ProblemError(f"{where}: min must be an integer >= 0, got {params['min']!r}")
     if "target" in params and (not _is_int(params["target"]) or params["target"] < 1):
         raise ProblemError(f"{where}: target must be an integer >= 1, got {params['target']!r}")
     if crit.kind == "category" and params.get("prefer", "similar") not in ("similar", "diverse"):
@@ -267,7 +270,9 @@ def validate_problem(problem: Problem) -> None:
     for k, mentor in enumerate(problem.mentors):
         where = f'mentors[{k}] ("{mentor.id}")'
         if not _is_int(mentor.capacity) or mentor.capacity < 1:
-            raise ProblemError(f"{where}: capacity must be an integer >= 1, got {mentor.capacity!r}")
+            raise ProblemError(
+                f"{where}: capacity must be an integer >= 1, got {mentor.capacity!r}"
+            )
         if not _is_int(mentor.load) or not 0 <= mentor.load <= mentor.capacity:
             raise ProblemError(
                 f"{where}: load must be an integer between 0 and capacity, got {mentor.load!r}"
@@ -300,17 +305,19 @@ def validate_problem(problem: Problem) -> None:
     forbidden = {(p[0], p[1]) for p in problem.forbidden}
     locked_mentees: set[str] = set()
     used = [m.load for m in problem.mentors]
-    for k, (mentee, mentor) in enumerate(problem.locked):
-        if mentee in locked_mentees:
-            raise ProblemError(f'locked[{k}]: mentee "{mentee}" is locked twice')
-        locked_mentees.add(mentee)
-        if (mentee, mentor) in forbidden:
-            raise ProblemError(f'locked[{k}]: pair ("{mentee}", "{mentor}") is also forbidden')
-        j = mentor_index[mentor]
+    for k, (mentee_id, mentor_id) in enumerate(problem.locked):
+        if mentee_id in locked_mentees:
+            raise ProblemError(f'locked[{k}]: mentee "{mentee_id}" is locked twice')
+        locked_mentees.add(mentee_id)
+        if (mentee_id, mentor_id) in forbidden:
+            raise ProblemError(
+                f'locked[{k}]: pair ("{mentee_id}", "{mentor_id}") is also forbidden'
+            )
+        j = mentor_index[mentor_id]
         used[j] += 1
         if used[j] > problem.mentors[j].capacity:
             raise ProblemError(
-                f'locked[{k}]: mentor "{mentor}" has no capacity left '
+                f'locked[{k}]: mentor "{mentor_id}" has no capacity left '
                 f"(capacity {problem.mentors[j].capacity}, load {problem.mentors[j].load})"
             )
     if problem.preferences is not None:

@@ -52,7 +52,9 @@ def _as_set(value: Any) -> set[str]:
     return {str(v) for v in value}
 
 
-def _bitsets(values: Sequence[set[str]], vocab: Mapping[str, int], words: int) -> NDArray[np.uint64]:
+def _bitsets(
+    values: Sequence[set[str]], vocab: Mapping[str, int], words: int
+) -> NDArray[np.uint64]:
     bits = np.zeros((len(values), words), dtype=np.uint64)
     rows: list[int] = []
     codes: list[int] = []
@@ -96,7 +98,11 @@ class _SparsePairs:
         keys = i.astype(np.int64) * self.m + j.astype(np.int64)
         pos = np.searchsorted(self.keys, keys)
         pos = np.minimum(pos, max(len(self.keys) - 1, 0))
-        found = (len(self.keys) > 0) & (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), bool)
+        found = (
+            (len(self.keys) > 0) & (self.keys[pos] == keys)
+            if len(self.keys)
+            else np.zeros(len(keys), bool)
+        )
         return np.where(found, pos, -1).astype(np.intp)
 
     def in_block(
@@ -195,9 +201,9 @@ class _SetTerm(_Term):
             union = (
                 _side(self.size_a, rows, outer, True) + _side(self.size_b, cols, outer, False)
             ) - cnt
-            contrib = np.rint(
-                (cnt * self.wu) / np.maximum(union, np.float32(1))
-            ).astype(np.float32, copy=False)
+            contrib = np.rint((cnt * self.wu) / np.maximum(union, np.float32(1))).astype(
+                np.float32, copy=False
+            )
             if self.hard:
                 ok = cnt >= self.min
         else:  # category
@@ -218,11 +224,17 @@ class _SetTerm(_Term):
         field = self.crit.mentee_field
         if self.kind in ("overlap", "jaccard"):
             need = self.min
-            what = f"at least {need} of the mentee's {field}" if need != 1 else f"any of the mentee's {field}"
+            what = (
+                f"at least {need} of the mentee's {field}"
+                if need != 1
+                else f"any of the mentee's {field}"
+            )
             return f'hard criterion "{self.name}" excludes every mentor: no mentor shares {what}'
         if self.prefer == "similar":
             return f'hard criterion "{self.name}" excludes every mentor: no mentor has the same {field}'
-        return f'hard criterion "{self.name}" excludes every mentor: no mentor has a different {field}'
+        return (
+            f'hard criterion "{self.name}" excludes every mentor: no mentor has a different {field}'
+        )
 
 
 class _GapTerm(_Term):
@@ -278,12 +290,20 @@ class _PreferenceTerm(_Term):
         value: dict[tuple[int, int], list[float]] = {}
         if crit.mentee_field is not None:
             for i, mentee in enumerate(problem.mentees):
-                ranked = [t for t in _as_list(mentee.attributes.get(crit.mentee_field)) if t in mentor_index]
+                ranked = [
+                    t
+                    for t in _as_list(mentee.attributes.get(crit.mentee_field))
+                    if t in mentor_index
+                ]
                 for r, t in enumerate(ranked):
                     value.setdefault((i, mentor_index[t]), [0.0, 0.0])[0] = 1 - r / len(ranked)
         if crit.mentor_field is not None:
             for j, mentor in enumerate(problem.mentors):
-                ranked = [s for s in _as_list(mentor.attributes.get(crit.mentor_field)) if s in mentee_index]
+                ranked = [
+                    s
+                    for s in _as_list(mentor.attributes.get(crit.mentor_field))
+                    if s in mentee_index
+                ]
                 for r, s in enumerate(ranked):
                     value.setdefault((mentee_index[s], j), [0.0, 0.0])[1] = 1 - r / len(ranked)
         pairs = sorted(value)
@@ -308,7 +328,9 @@ class _PreferenceTerm(_Term):
     ) -> tuple[F32, BoolArray | None]:
         raise NotImplementedError  # handled by DenseScorer with sparse scatter
 
-    def block(self, rows: IntArray, col_pos: IntArray | None, shape: tuple[int, int]) -> tuple[F32, BoolArray | None]:
+    def block(
+        self, rows: IntArray, col_pos: IntArray | None, shape: tuple[int, int]
+    ) -> tuple[F32, BoolArray | None]:
         contrib = np.zeros(shape, dtype=np.float32)
         brow, bcol, pos = self.sparse.in_block(rows, col_pos)
         contrib[brow, bcol] = self.contrib[pos]
@@ -322,7 +344,11 @@ class _PreferenceTerm(_Term):
         pos = self.sparse.lookup(i, j)
         hit = pos >= 0
         contrib = np.where(hit, self.contrib[np.maximum(pos, 0)] if len(self.contrib) else 0, 0)
-        ok = (hit & (self.listed[np.maximum(pos, 0)] if len(self.listed) else hit)) if self.hard else None
+        ok = (
+            (hit & (self.listed[np.maximum(pos, 0)] if len(self.listed) else hit))
+            if self.hard
+            else None
+        )
         return contrib.astype(np.float32), ok
 
     def describe_failure(self) -> str:
@@ -463,9 +489,7 @@ class DenseScorer(Scorer):
         return total, allowed
 
     # -- aligned pairs ------------------------------------------------------------
-    def _pair_parts(
-        self, i: IntArray, j: IntArray
-    ) -> tuple[dict[str, F32], BoolArray]:
+    def _pair_parts(self, i: IntArray, j: IntArray) -> tuple[dict[str, F32], BoolArray]:
         contribs: dict[str, F32] = {}
         allowed = np.ones(len(i), dtype=bool)
         for term in self.terms:
@@ -515,7 +539,9 @@ class SparseScorer(Scorer):
         j = np.array([mentor_index[e[1]] for e in entries], dtype=np.intp)
         s = np.rint(np.array([float(e[2]) for e in entries], dtype=np.float64) * SCORE_SCALE)
         forbidden = {(mentee_index[p[0]], mentor_index[p[1]]) for p in problem.forbidden}
-        keep = np.array([(int(a), int(b)) not in forbidden for a, b in zip(i, j, strict=True)], dtype=bool)
+        keep = np.array(
+            [(int(a), int(b)) not in forbidden for a, b in zip(i, j, strict=True)], dtype=bool
+        )
         self.table = _SparsePairs(i[keep], j[keep], self.n, self.m)
         self.units = s[keep].astype(np.int64)[self.table.order]
         self.listed_table = _SparsePairs(i, j, self.n, self.m)

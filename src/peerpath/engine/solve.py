@@ -153,7 +153,10 @@ def solve(problem: Problem, *, mode: str = "optimal", seed: int = 0, k: int = 12
     n_allowed: NDArray[np.int64] | None = None
     optimal = False
 
-    if mode in ("optimal", "fair"):
+    if m == 0 or not active.any():
+        match = np.full(n, -1, dtype=np.intp)
+        optimal = mode != "greedy"
+    elif mode in ("optimal", "fair"):
         t0 = time.perf_counter()
         cand = _initial_candidates(scorer, active, k=k, seed=seed)
         stats["scoring_seconds"] = round(encode_seconds + time.perf_counter() - t0, 4)

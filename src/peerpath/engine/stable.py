@@ -76,6 +76,8 @@ def deferred_acceptance(
     """
     m = len(cap)
     match = np.full(n, -1, dtype=np.intp)
+    if m == 0:
+        return match
     held_key = np.zeros(n, dtype=np.int64)
     count = np.zeros(m, dtype=np.int64)
     thresh = np.full(m, np.iinfo(np.int64).min, dtype=np.int64)
@@ -166,15 +168,15 @@ def derived_lists(
     col = np.arange(m)
 
     def refill(rows: IntArray, thresh: I64, full: NDArray[np.bool_]) -> tuple[IntArray, I64]:
-        S = score_rows(scorer, rows)
-        key = S * (n + 1) + (n - rows)[:, None]
+        blk = score_rows(scorer, rows)
+        key = blk * (n + 1) + (n - rows)[:, None]
         # after the previous chunk, in (score desc, index asc) order
-        after = (S < last_s[rows][:, None]) | (
-            (S == last_s[rows][:, None]) & (col[None, :] > last_j[rows][:, None])
+        after = (last_s[rows][:, None] > blk) | (
+            (last_s[rows][:, None] == blk) & (col[None, :] > last_j[rows][:, None])
         )
         would_reject = full[None, :] & (key < thresh[None, :])
-        valid = np.isfinite(S) & after & ~would_reject
-        order_key = np.where(valid, S * m + (m - 1 - col)[None, :], -np.inf)
+        valid = np.isfinite(blk) & after & ~would_reject
+        order_key = np.where(valid, blk * m + (m - 1 - col)[None, :], -np.inf)
         width = min(_CHUNK, m)
         if m > width:
             top = np.argpartition(-order_key, width - 1, axis=1)[:, :width]
@@ -185,16 +187,16 @@ def derived_lists(
         top = np.take_along_axis(top, srt, axis=1)
         top_key = np.take_along_axis(top_key, srt, axis=1)
         js = np.where(np.isfinite(top_key), top, -1).astype(np.intp)
-        ks = np.where(
-            js >= 0, np.take_along_axis(key, np.maximum(js, 0), axis=1), 0
-        ).astype(np.int64)
+        ks = np.where(js >= 0, np.take_along_axis(key, np.maximum(js, 0), axis=1), 0).astype(
+            np.int64
+        )
         has = js >= 0
         nlast = has.sum(axis=1) - 1
         got = nlast >= 0
         pick = np.maximum(nlast, 0)
         lj = js[np.arange(len(rows)), pick]
         last_j[rows[got]] = lj[got]
-        last_s[rows[got]] = np.take_along_axis(S, np.maximum(lj, 0)[:, None], axis=1)[got, 0]
+        last_s[rows[got]] = np.take_along_axis(blk, np.maximum(lj, 0)[:, None], axis=1)[got, 0]
         return js, ks
 
     return refill
