@@ -40,7 +40,7 @@ from .scoring import DenseScorer
 __all__ = ["Candidates", "candidate_pass", "find_violations"]
 
 IntArray = NDArray[np.intp]
-_BLOCK_ELEMENTS = 1 << 18
+_BLOCK_ELEMENTS = 1 << 17
 _SAMPLE = 512
 _MAX_PER_ROW = 256
 

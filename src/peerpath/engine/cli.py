@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             problem,
             mode=args.mode or mode,
             seed=seed if args.seed is None else args.seed,
-            k=int(data.get("k", 12)) if isinstance(data.get("k", 12), int) else 12,
+            k=int(data.get("k", 6)) if isinstance(data.get("k", 6), int) else 6,
         )
     except ProblemError as exc:
         print(f"{name}: {exc}", file=sys.stderr)

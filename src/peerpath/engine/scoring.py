@@ -440,7 +440,7 @@ class DenseScorer(Scorer):
         """
         total, allowed = self._block_parts(rows, cols, None)
         if allowed is not None:
-            total[~allowed] = DISALLOWED
+            np.copyto(total, np.float32(DISALLOWED), where=np.logical_not(allowed))
         return total
 
     def block_detail(self, rows: IntArray, cols: IntArray | None = None) -> dict[str, BoolArray]:
@@ -454,15 +454,25 @@ class DenseScorer(Scorer):
     ) -> tuple[F32, BoolArray | None]:
         width = self.m if cols is None else len(cols)
         shape = (len(rows), width)
-        total = np.zeros(shape, dtype=np.float32)
+        total: F32 | None = None
         allowed: BoolArray | None = None
         for term in self.terms:
             contrib, ok = term.evaluate(rows, cols, True)
-            total += contrib
+            if total is None and contrib.shape == shape:
+                total = contrib
+            elif total is None:
+                total = np.broadcast_to(contrib, shape).copy()
+            else:
+                total += contrib
             if ok is not None:
                 if detail is not None:
                     detail[term.name] = np.broadcast_to(ok, shape).copy()
-                allowed = ok.copy() if allowed is None else np.logical_and(allowed, ok, out=allowed)
+                if allowed is None:
+                    allowed = ok.copy() if ok.shape == shape else np.broadcast_to(ok, shape).copy()
+                else:
+                    np.logical_and(allowed, ok, out=allowed)
+        if total is None:
+            total = np.zeros(shape, dtype=np.float32)
         if self.pref_terms or self.has_forbidden:
             col_pos: IntArray | None = None
             if cols is not None:
