@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     path("programs/", include("peerpath.programs.urls")),
     path("training/", include("peerpath.training.urls")),
+    path("", include("peerpath.recruitment.urls")),
     path("admin/", admin.site.urls),
 ]

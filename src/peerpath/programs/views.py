@@ -14,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peerpath.core.access import schools_managed_by
-from peerpath.core.models import User
+from peerpath.core.access import schools_managed_by, scope_for
+from peerpath.core.models import Role, User
 from peerpath.programs.forms import ParticipantFilterForm, ProgramCreateForm, ProgramForm
 from peerpath.programs.lifecycle import NotReadyError, TransitionNotAllowedError, allowed_next
 from peerpath.programs.models import Participant, ParticipantStatus
@@ -75,12 +75,14 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     program = program_get_visible(request.user, pk)
     can_manage = program_can_manage(request.user, program)
     counts = program_status_counts([program])[program.pk] if can_manage else {}
+    can_refer = scope_for(request.user).has_school_role(program.school_id, Role.STAFF)
     return render(
         request,
         "programs/program_detail.html",
         {
             "program": program,
             "can_manage": can_manage,
+            "can_refer": can_refer,
             "counts": [(s, ParticipantStatus(s).label, n) for s, n in counts.items()],
         },
     )

@@ -13,7 +13,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -180,13 +179,6 @@ class GuardianConsent(TimeStampedModel):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("guardian consent")
         verbose_name_plural = _("guardian consents")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["participant"],
-                condition=Q(status="pending"),
-                name="one_pending_consent_per_participant",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.participant}"
