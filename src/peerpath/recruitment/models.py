@@ -52,7 +52,9 @@ class Application(TimeStampedModel):
     )
     motivation = models.TextField(_("why you want to mentor"), blank=True, default="")
     experience = models.TextField(_("experience helping others"), blank=True, default="")
-    subject_grades = models.JSONField(_("current grades in offered subjects"), default=dict)
+    subject_grades = models.JSONField(
+        _("current grades in offered subjects"), default=dict, blank=True
+    )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
