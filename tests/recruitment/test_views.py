@@ -133,7 +133,7 @@ def test_review_queue_bulk_accept(setup, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize(
-    ("who", "status"), [("staff", 403), ("other_coordinator", 404), ("student", 403)]
+    ("who", "status"), [("staff", 403), ("other_coordinator", 404), ("student", 404)]
 )
 def test_review_queue_denied_and_nothing_changes(setup, who, status):
     participant = tutee_application(setup)
