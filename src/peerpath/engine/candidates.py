@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from .scoring import DenseScorer
 
-__all__ = ["Candidates", "candidate_pass", "find_violations"]
+__all__ = ["Candidates", "candidate_pass", "find_violations", "parallel_map"]
 
 IntArray = NDArray[np.intp]
 _BLOCK_ELEMENTS = 1 << 17
@@ -73,7 +73,7 @@ def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _parallel_map(fn: Callable[[T], R], items: list[T]) -> Iterator[R]:
+def parallel_map(fn: Callable[[T], R], items: list[T]) -> Iterator[R]:
     if len(items) <= 1 or _workers() == 1:
         yield from map(fn, items)
         return
@@ -174,7 +174,7 @@ def candidate_pass(
     best_row = np.zeros((m, per_mentor), dtype=np.intp)
     blocks = _row_blocks(rows, m)
     for block_rows, (ci, cj, _, cs, bound, allowed, colmax, colarg) in zip(
-        blocks, _parallel_map(work, blocks), strict=True
+        blocks, parallel_map(work, blocks), strict=True
     ):
         out_i.append(ci)
         out_j.append(cj)
@@ -267,7 +267,7 @@ def find_violations(
 
     out_i, out_j, out_s = [], [], []
     scored = 0
-    for vi, vj, vs, size in _parallel_map(work, blocks):
+    for vi, vj, vs, size in parallel_map(work, blocks):
         out_i.append(vi)
         out_j.append(vj)
         out_s.append(vs)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .candidates import Candidates, candidate_pass
+from .candidates import Candidates, candidate_pass, parallel_map
 from .flow import solve_fair, solve_optimal
 from .greedy import greedy
 from .problem import SCORE_SCALE, Problem, validate_problem
@@ -330,11 +330,10 @@ def _reasons(
 def _count_allowed(scorer: DenseScorer | SparseScorer, rows: IntArray) -> NDArray[np.int64]:
     if isinstance(scorer, SparseScorer):
         return np.bincount(scorer.table.i, minlength=scorer.n)[rows].astype(np.int64)
-    out = np.zeros(len(rows), dtype=np.int64)
-    size = max(1, (1 << 20) // max(scorer.m, 1))
-    for start in range(0, len(rows), size):
-        out[start : start + size] = (scorer.block(rows[start : start + size]) >= 0).sum(axis=1)
-    return out
+    size = max(1, (1 << 17) // max(scorer.m, 1))
+    parts = [rows[k : k + size] for k in range(0, len(rows), size)]
+    counts = parallel_map(lambda part: (scorer.block(part) >= 0).sum(axis=1), parts)
+    return np.concatenate([np.zeros(0, np.int64), *counts]).astype(np.int64)
 
 
 def _no_mentor_reasons(

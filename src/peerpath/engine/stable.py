@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from .candidates import parallel_map
 from .scoring import DenseScorer, SparseScorer, score_rows
 
 __all__ = ["deferred_acceptance", "derived_lists", "explicit_lists"]
@@ -41,7 +42,7 @@ I64 = NDArray[np.int64]
 Refill = Callable[[IntArray, IntArray, NDArray[np.bool_]], tuple[IntArray, I64]]
 
 _CHUNK = 16
-_ROWS_PER_REFILL = 1 << 14
+_BLOCK_ELEMENTS = 1 << 17
 
 
 def deferred_acceptance(
@@ -88,10 +89,13 @@ def deferred_acceptance(
     ptr = np.full(n, _CHUNK, dtype=np.intp)  # at the end: needs a refill
     done = ~active.copy()
 
+    per_block = max(1, _BLOCK_ELEMENTS // max(m, 1))
+
     def do_refill(rows: IntArray) -> None:
-        for start in range(0, len(rows), _ROWS_PER_REFILL):
-            part = rows[start : start + _ROWS_PER_REFILL]
-            js, ks = refill(part, thresh, full)
+        parts = [rows[k : k + per_block] for k in range(0, len(rows), per_block)]
+        for part, (js, ks) in zip(
+            parts, parallel_map(lambda r: refill(r, thresh, full), parts), strict=True
+        ):
             width = js.shape[1]
             lists_j[part] = -1
             lists_j[part, :width] = js[:, :_CHUNK]
