@@ -187,12 +187,12 @@ def training_missing(participant: Participant) -> list[str]:
     """
     status = training_status(participant)
     reasons = [
-        _("Training: “%(title)s” not completed") % {"title": module.title}
+        _("Training: “%(title)s” is not completed.") % {"title": module.title}
         for module in status.missing
     ]
     if not status.minutes_met:
         reasons.append(
-            _("Training: %(done)d of %(required)d minutes completed")
+            _("Training: %(done)d of %(required)d minutes completed.")
             % {"done": status.minutes_done, "required": status.minutes_required}
         )
     return reasons

@@ -251,12 +251,12 @@ def _check_requirable(program: Program, module: TrainingModule, role: str) -> No
     ):
         raise ValidationError({"module": _("This module is not offered in this organization.")})
     if module.audience not in (role, Audience.ALL):
-        raise ValidationError(
-            {
-                "module": _("“%(title)s” is written for %(audience)s.")
-                % {"title": module.title, "audience": module.get_audience_display().lower()}
-            }
+        message = (
+            _("“%(title)s” is written for mentees.")
+            if module.audience == Audience.MENTEE
+            else _("“%(title)s” is written for mentors and tutors.")
         )
+        raise ValidationError({"module": message % {"title": module.title}})
 
 
 @transaction.atomic
