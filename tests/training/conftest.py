@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,12 @@ from peerpath.people.models import StudentProfile
 from peerpath.programs.models import Participant, Program
 from peerpath.training.models import TrainingModule
 from peerpath.training.services import starter_curriculum_load
+
+# Under --import-mode=importlib a test's directory is not on sys.path; the
+# tests here import their helpers from ``training_testlib``.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
 
 @dataclass
