@@ -8,8 +8,16 @@ whatever its directory, ``import factories`` (see ``tests/factories.py``).
 from __future__ import annotations
 
 import sys
+
+import pytest
 from pathlib import Path
 
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Argon2 is slow on purpose; tests hash many passwords (test_security checks Argon2 is set)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

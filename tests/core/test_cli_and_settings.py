@@ -12,6 +12,7 @@ PEERPATH = Path(sys.executable).with_name("peerpath")
 def run(args, **env):
     full_env = {**os.environ, **env}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests
     return subprocess.run(
         [str(PEERPATH), *args], capture_output=True, text=True, env=full_env, cwd=ROOT, timeout=120
     )
@@ -69,3 +70,9 @@ def test_no_template_loads_assets_from_another_host():
             if marker in text:
                 offenders.append(f"{template.relative_to(ROOT)}: {marker}")
     assert offenders == []
+
+
+def test_production_hashes_passwords_with_argon2():
+    from peerpath.config import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
