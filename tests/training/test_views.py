@@ -164,7 +164,7 @@ def test_coordinator_sees_who_finished_what(campus, modules):
     mentor_row = body.split("Mia Mentor")[1].split("</tr>")[0]
     assert "0 of 1" in mentor_row
     assert "20 of 120" in mentor_row
-    assert "Boundaries; more training time" in mentor_row
+    assert "Boundaries; 100 more minutes of training" in mentor_row
     mentee_row = body.split("Ned Mentee")[1].split("</tr>")[0]
     assert "1 of 1" in mentee_row
     assert "Complete" in mentee_row

@@ -106,6 +106,10 @@ class TrainingStatus:
         return self.minutes_done >= self.minutes_required
 
     @property
+    def minutes_to_go(self) -> int:
+        return max(self.minutes_required - self.minutes_done, 0)
+
+    @property
     def complete(self) -> bool:
         return self.minutes_met and not self.missing
 
