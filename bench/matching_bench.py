@@ -1,7 +1,7 @@
 """
 Benchmark Peerpath's matching engine against named baselines.
 
-    .venv/bin/python bench/matching_bench.py --size S|M|L [--methods a,b,...] [--seed N]
+    .venv/bin/python bench/matching_bench.py --size scores|M|L [--methods a,b,...] [--seed N]
 
 Every method runs in its own subprocess (so peak memory is its own) on the
 same seeded cohort from ``bench/cohorts.py``.  The table shows scoring and
@@ -11,7 +11,7 @@ a ratio to Peerpath's certified optimum.
 Baselines: ``greedy`` (first best mentor with room), ``scipy-lsa`` (SciPy
 ``linear_sum_assignment`` on the capacity-expanded dense matrix), ``ortools-dense``
 (OR-Tools min-cost flow on every allowed pair), ``networkx`` (network simplex
-max-flow-min-cost, S only) and ``matching-pkg`` (the ``matching`` package's
+max-flow-min-cost, scores only) and ``matching-pkg`` (the ``matching`` package's
 resident-optimal hospitals/residents, compared with Peerpath's stable mode).
 """
 
@@ -44,10 +44,10 @@ METHODS = [
 ]
 # Dense baselines need the full n x (capacity-expanded) matrix; skip where it cannot fit.
 FITS = {
-    "scipy-lsa": {"XS", "S", "M"},
-    "ortools-dense": {"XS", "S", "M"},
-    "networkx": {"XS", "S"},
-    "matching-pkg": {"XS", "S", "M"},
+    "scipy-lsa": {"XS", "scores", "M"},
+    "ortools-dense": {"XS", "scores", "M"},
+    "networkx": {"XS", "scores"},
+    "matching-pkg": {"XS", "scores", "M"},
 }
 
 
@@ -86,40 +86,31 @@ def run_method(method: str, size: str, seed: int) -> dict[str, object]:
             rounds=stats.get("certification_rounds"),
         )
     else:
-        scorer, S = _dense_scores(problem)
+        scorer, scores = _dense_scores(problem)
         scoring = time.perf_counter() - t0
         cap = np.array([t.capacity - t.load for t in problem.mentors])
         t1 = time.perf_counter()
-        if method == "greedy":  # pure-Python "first best mentor" loop, for reference
-            room = cap.copy()
-            pairs = []
-            for i in range(scorer.n):
-                row = np.where(room > 0, S[i], -1)
-                j = int(np.argmax(row))
-                if row[j] >= 0:
-                    room[j] -= 1
-                    pairs.append((i, j))
-        elif method == "scipy-lsa":
+        if method == "scipy-lsa":
             from scipy.optimize import linear_sum_assignment
 
             cols = np.repeat(np.arange(scorer.m), cap)
             big = float(min(scorer.n, cap.sum()) * 1_000_000 + 1)
-            W = np.where(S[:, cols] >= 0, big + S[:, cols], 0.0)
-            r, c = linear_sum_assignment(W, maximize=True)
-            keep = W[r, c] > 0
+            weights = np.where(scores[:, cols] >= 0, big + scores[:, cols], 0.0)
+            r, c = linear_sum_assignment(weights, maximize=True)
+            keep = weights[r, c] > 0
             pairs = list(zip(r[keep].tolist(), cols[c[keep]].tolist(), strict=True))
-            del W
+            del weights
         elif method == "ortools-dense":
             from ortools.graph.python import min_cost_flow
 
-            ii, jj = np.nonzero(S >= 0)
+            ii, jj = np.nonzero(scores >= 0)
             n, m = scorer.n, scorer.m
             smcf = min_cost_flow.SimpleMinCostFlow()
             tails = np.concatenate([np.full(n, n + m), ii, n + np.arange(m)])
             heads = np.concatenate([np.arange(n), n + jj, np.full(m, n + m + 1)])
             caps = np.concatenate([np.ones(n + len(ii), np.int64), cap.astype(np.int64)])
             costs = np.concatenate(
-                [np.zeros(n, np.int64), -S[ii, jj].astype(np.int64), np.zeros(m, np.int64)]
+                [np.zeros(n, np.int64), -scores[ii, jj].astype(np.int64), np.zeros(m, np.int64)]
             )
             smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
             smcf.set_node_supply(n + m, n)
@@ -131,16 +122,16 @@ def run_method(method: str, size: str, seed: int) -> dict[str, object]:
         elif method == "networkx":
             import networkx as nx
 
-            G = nx.DiGraph()
+            graph = nx.DiGraph()
             n, m = scorer.n, scorer.m
             for i in range(n):
-                G.add_edge("src", ("s", i), capacity=1, weight=0)
+                graph.add_edge("src", ("s", i), capacity=1, weight=0)
             for j in range(m):
-                G.add_edge(("t", j), "sink", capacity=int(cap[j]), weight=0)
-            ii, jj = np.nonzero(S >= 0)
+                graph.add_edge(("t", j), "sink", capacity=int(cap[j]), weight=0)
+            ii, jj = np.nonzero(scores >= 0)
             for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-                G.add_edge(("s", i), ("t", j), capacity=1, weight=-int(S[i, j]))
-            flow = nx.max_flow_min_cost(G, "src", "sink")
+                graph.add_edge(("s", i), ("t", j), capacity=1, weight=-int(scores[i, j]))
+            flow = nx.max_flow_min_cost(graph, "src", "sink")
             pairs = [(i, j) for i in range(n) for (_, j), f in flow[("s", i)].items() if f > 0]
         elif method == "matching-pkg":
             import warnings
@@ -151,14 +142,14 @@ def run_method(method: str, size: str, seed: int) -> dict[str, object]:
             n, m = scorer.n, scorer.m
             rprefs, hprefs = {}, {}
             for i in range(n):
-                js = np.flatnonzero(S[i] >= 0)
+                js = np.flatnonzero(scores[i] >= 0)
                 if len(js):
-                    order = js[np.lexsort((js, -S[i, js]))]
+                    order = js[np.lexsort((js, -scores[i, js]))]
                     rprefs[f"s{i}"] = [f"t{j}" for j in order]
             for j in range(m):
-                iis = np.flatnonzero(S[:, j] >= 0)
+                iis = np.flatnonzero(scores[:, j] >= 0)
                 if len(iis):
-                    order = iis[np.lexsort((iis, -S[iis, j]))]
+                    order = iis[np.lexsort((iis, -scores[iis, j]))]
                     hprefs[f"t{j}"] = [f"s{i}" for i in order]
             caps = {t: int(cap[int(t[1:])]) for t in hprefs}
             t1 = time.perf_counter()  # building the lists above is not charged to it
@@ -172,7 +163,7 @@ def run_method(method: str, size: str, seed: int) -> dict[str, object]:
         else:
             raise SystemExit(f"unknown method {method}")
         solving = time.perf_counter() - t1
-        total = sum(int(S[i, j]) for i, j in pairs) / 1_000_000
+        total = sum(int(scores[i, j]) for i, j in pairs) / 1_000_000
         out.update(scoring=scoring, solving=solving, matched=len(pairs), total=round(total, 6))
     out["peak_mb"] = _peak_mb()
     out["cohort_mb"] = base_mb
@@ -197,7 +188,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--size", choices=sorted(SIZES), default="S")
+    parser.add_argument("--size", choices=sorted(SIZES), default="scores")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--run", help=argparse.SUPPRESS)

@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -86,6 +86,38 @@ def _row_blocks(rows: IntArray, width: int) -> list[IntArray]:
     return [rows[k : k + size] for k in range(0, len(rows), size)]
 
 
+def _windowed_blocks(
+    scorer: DenseScorer, rows: IntArray
+) -> list[tuple[int, IntArray, IntArray | None]]:
+    """
+    Row blocks with, when a hard ``gap`` criterion exists, only the mentors it can allow.
+
+    Mentees are grouped by their value of the first hard gap criterion; a group
+    only needs the mentors whose value lies in ``[x + min, x + max]``, a
+    contiguous run of the mentors sorted by value.
+    """
+    window = scorer.hard_gap()
+    if window is None:
+        return [(k, b, None) for k, b in enumerate(_row_blocks(rows, scorer.m))]
+    xa, xb, lo, hi = window
+    order_b = np.argsort(xb, kind="stable")
+    xb_sorted = xb[order_b]
+    values = xa[rows]
+    jobs: list[tuple[int, IntArray, IntArray | None]] = []
+    nan_rows = rows[np.isnan(values)]
+    if len(nan_rows):
+        jobs.append((0, nan_rows, np.zeros(0, np.intp)))
+    finite = rows[~np.isnan(values)]
+    for value in np.unique(xa[finite]):
+        group = finite[xa[finite] == value]
+        left = np.searchsorted(xb_sorted, value + lo, side="left")
+        right = np.searchsorted(xb_sorted, value + hi, side="right")
+        cols = np.sort(order_b[left:right])
+        for block in _row_blocks(group, len(cols)):
+            jobs.append((len(jobs), block, cols))
+    return jobs
+
+
 def candidate_pass(
     scorer: DenseScorer,
     rows: IntArray,
@@ -115,35 +147,32 @@ def candidate_pass(
     """
     n, m = scorer.n, scorer.m
     rng = np.random.default_rng(seed)
-    sample = (
-        np.sort(rng.choice(m, size=min(m, _SAMPLE), replace=False)) if m else np.zeros(0, np.intp)
-    )
     want = 2 * k
-    exact = m <= max(4 * want, _SAMPLE)
-    rank = max(1, int(np.ceil(want * len(sample) / max(m, 1))))
+    jobs = _windowed_blocks(scorer, rows)
+    offsets = rng.integers(0, 1 << 30, size=max(len(jobs), 1))
 
-    def work(
-        block_rows: IntArray,
-    ) -> tuple[
-        IntArray,
-        IntArray,
-        IntArray,
-        NDArray[np.float32],
-        NDArray[np.int64],
-        NDArray[np.int64],
-        NDArray[np.float32],
-        IntArray,
-    ]:
-        blk = scorer.block(block_rows)
+    def work(job: tuple[int, IntArray, IntArray | None]) -> tuple[Any, ...]:
+        index, block_rows, cols = job
+        width = m if cols is None else len(cols)
+        if width == 0:
+            zero = np.zeros(len(block_rows), np.int64)
+            empty = np.zeros(0, np.intp)
+            return empty, empty, np.zeros(0, np.float32), zero - 1, zero, None, None
+        blk = scorer.block(block_rows, cols)
         n_allowed = (blk >= 0).sum(axis=1).astype(np.int64)
-        if exact:
-            if m > want:
+        if width <= max(4 * want, _SAMPLE):
+            if width > want:
                 thr = -np.partition(-blk, want - 1, axis=1)[:, want - 1]
             else:
                 thr = np.zeros(len(block_rows), np.float32)
         else:
-            sub = blk[:, sample]
-            thr = -np.partition(-sub, rank - 1, axis=1)[:, rank - 1]
+            # a seeded, evenly spread column sample sets the threshold
+            step = width / _SAMPLE
+            sample = (np.arange(_SAMPLE) * step + offsets[index] % max(int(step), 1)).astype(
+                np.intp
+            )
+            rank = max(1, int(np.ceil(want * _SAMPLE / width)))
+            thr = -np.partition(-blk[:, sample], rank - 1, axis=1)[:, rank - 1]
         thr = np.maximum(thr, 0).astype(np.float32)
         mask = thr[:, None] <= blk
         counts = mask.sum(axis=1)
@@ -161,9 +190,10 @@ def candidate_pass(
         bs = blk[bi, bj]
         keep = bs >= 0
         bi, bj, bs = bi[keep], bj[keep], bs[keep]
-        colmax = blk.max(axis=0) if len(block_rows) else np.full(m, -1, np.float32)
-        colarg = block_rows[blk.argmax(axis=0)] if len(block_rows) else np.zeros(m, np.intp)
-        return block_rows[bi], bj.astype(np.intp), bi, bs, bound, n_allowed, colmax, colarg
+        colmax = blk.max(axis=0)
+        colarg = block_rows[blk.argmax(axis=0)]
+        gj = bj.astype(np.intp) if cols is None else cols[bj]
+        return block_rows[bi], gj, bs, bound, n_allowed, colmax, colarg
 
     out_i: list[IntArray] = []
     out_j: list[IntArray] = []
@@ -172,21 +202,21 @@ def candidate_pass(
     n_allowed = np.zeros(n, dtype=np.int64)
     best_val = np.full((m, per_mentor), -1.0, dtype=np.float32)
     best_row = np.zeros((m, per_mentor), dtype=np.intp)
-    blocks = _row_blocks(rows, m)
-    for block_rows, (ci, cj, _, cs, bound, allowed, colmax, colarg) in zip(
-        blocks, parallel_map(work, blocks), strict=True
+    for (_, block_rows, cols), (ci, cj, cs, bound, allowed, colmax, colarg) in zip(
+        jobs, parallel_map(work, jobs), strict=True
     ):
         out_i.append(ci)
         out_j.append(cj)
         out_s.append(cs)
         row_bound[block_rows] = bound
         n_allowed[block_rows] = allowed
-        if per_mentor and m:
-            weakest = best_val.argmin(axis=1)
-            better = colmax > best_val[np.arange(m), weakest]
-            cols = np.flatnonzero(better)
-            best_val[cols, weakest[cols]] = colmax[cols]
-            best_row[cols, weakest[cols]] = colarg[cols]
+        if per_mentor and colmax is not None:
+            where = np.arange(m) if cols is None else cols
+            current = best_val[where]
+            weakest = current.argmin(axis=1)
+            better = np.flatnonzero(colmax > current[np.arange(len(where)), weakest])
+            best_val[where[better], weakest[better]] = colmax[better]
+            best_row[where[better], weakest[better]] = colarg[better]
     cand = Candidates(
         i=np.concatenate(out_i) if out_i else np.zeros(0, np.intp),
         j=np.concatenate(out_j) if out_j else np.zeros(0, np.intp),

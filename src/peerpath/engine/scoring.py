@@ -527,6 +527,15 @@ class DenseScorer(Scorer):
         contribs, _ = self._pair_parts(i, j)
         return {name: contribs[name].astype(np.int64) for name in self.names}
 
+    def hard_gap(
+        self,
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32], float, float] | None:
+        """``(mentee values, mentor values, min, max)`` of the first hard gap criterion."""
+        for term in self.terms:
+            if isinstance(term, _GapTerm) and term.hard:
+                return term.xa, term.xb, float(term.lo), float(term.hi)
+        return None
+
     def describe_failure(self, name: str) -> str:
         for term in self.all_terms:
             if term.name == name:
