@@ -1,33 +1,25 @@
 """
-Helpers for the roster tests.
+Fixtures of the roster tests; helpers are in ``roster_helpers``.
 
-``fixtures/`` holds small OneRoster sets written for these tests. The real
-third-party samples are read in place from ``../shared/oneroster-samples`` (GPL:
-never copied into this repository); tests that need them skip when absent.
+With ``--import-mode=importlib`` test folders are not on ``sys.path``; this
+folder is added so that the tests can ``import roster_helpers``.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 
 from factories import make_organization
 from peerpath.core.models import Organization
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "oneroster-samples"
-CATALYST = SAMPLES / "catalyst_moodle-enrol_oneroster"
-
-
-def sample(name: str) -> Path:
-    path = SAMPLES / name
-    if not path.exists():
-        pytest.skip(f"shared OneRoster sample {name} is not available")
-    return path
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture
@@ -45,23 +37,3 @@ def roster_dir(tmp_path: Path) -> Any:
         return target
 
     return copy
-
-
-def db_contains(text: str) -> list[str]:
-    """Return ``model.field`` names of every stored value that contains ``text``."""
-    found: list[str] = []
-    for model in apps.get_models():
-        for row in model.objects.values():
-            for field, value in row.items():
-                if value is not None and text in str(value):
-                    found.append(f"{model._meta.label}.{field}")
-    return found
-
-
-def table_counts() -> dict[str, int]:
-    return {
-        m._meta.label: m.objects.count()
-        for m in apps.get_models()
-        if m._meta.app_label in {"core", "people", "rosters"}
-        and m._meta.model_name not in {"rosterimport", "auditentry"}
-    }

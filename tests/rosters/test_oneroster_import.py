@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from roster_helpers import FIXTURES, db_contains, table_counts
 
-from conftest import FIXTURES, db_contains, table_counts
 from factories import PASSWORD, make_school, make_user
 from peerpath.core.models import AuditEntry, Organization, Role, RoleAssignment, School, User
 from peerpath.people.models import Course, GuardianLink, StudentProfile

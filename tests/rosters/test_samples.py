@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from roster_helpers import CATALYST, db_contains, sample, table_counts
 
-from conftest import CATALYST, db_contains, sample, table_counts
 from peerpath.core.models import Organization, User
 from peerpath.people.models import GuardianLink, StudentProfile
 from peerpath.rosters.models import Enrollment, RosterImport, RosterStatus, SchoolClass, Term

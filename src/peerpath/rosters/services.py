@@ -28,7 +28,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -79,6 +79,57 @@ class _RollbackError(Exception):
 def _chunks(items: list[T], size: int = _CHUNK) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """
+    INSERT ``rows`` (dicts of attribute names) with ``executemany``.
+
+    ``bulk_create`` builds a model instance and compiles SQL per small batch,
+    which dominates a 250,000-enrollment import; this sends one statement with
+    the values prepared for the database, filling the other columns with their
+    model defaults (``now`` for auto timestamps). Callers re-read the keys.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    names = list(rows[0])
+    fields = [meta.get_field(name) for name in names]
+    now = timezone.now()
+    rest: dict[Any, Any] = {}
+    for f in meta.concrete_fields:
+        if f.primary_key or f.attname in names:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            rest[f] = now
+        else:
+            rest[f] = f.get_default()
+    columns = [*fields, *rest]
+    prepared = [
+        f.get_db_prep_save
+        if f.get_internal_type() in {"DateField", "DateTimeField", "JSONField"}
+        else None
+        for f in columns
+    ]
+    qn = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        qn(meta.db_table),
+        ", ".join(qn(f.column) for f in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    fixed = list(rest.values())
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 5000):
+            params = []
+            for row in chunk:
+                values = [row[n] for n in names] + fixed
+                params.append(
+                    tuple(
+                        prep(v, connection) if prep is not None and v is not None else v
+                        for prep, v in zip(prepared, values, strict=True)
+                    )
+                )
+            cursor.executemany(sql, params)
 
 
 def _short_hash(*parts: object) -> str:
@@ -312,6 +363,7 @@ class _Writer:
         existing: dict[str, tuple[int, tuple[Any, ...]]],
         wanted: Iterable[tuple[str, bool, dict[str, Any]]],
         extra_create: dict[str, Any],
+        need_keys: bool = True,
     ) -> dict[str, int]:
         """
         Create or update rows keyed on sourced id; return {sourced id: pk}.
@@ -319,8 +371,7 @@ class _Writer:
         ``existing`` maps a sourced id to (pk, current values of ``fields``);
         ``wanted`` yields (sourced id, deleted, values of ``fields``).
         """
-        to_create: list[Any] = []
-        create_ids: list[str] = []
+        to_create: list[dict[str, Any]] = []
         to_update: list[Any] = []
         pks: dict[str, int] = {}
         for sid, deleted, values in wanted:
@@ -328,8 +379,7 @@ class _Writer:
             if deleted:
                 self.report.count(kind, "deleted")
             if current is None:
-                to_create.append(model(sourced_id=sid, **extra_create, **values))
-                create_ids.append(sid)
+                to_create.append({"sourced_id": sid, **extra_create, **values})
                 self.report.count(kind, "created")
                 continue
             pk, old = current
@@ -338,19 +388,12 @@ class _Writer:
             if new == old:
                 self.report.count(kind, "unchanged")
                 continue
-            obj = model(pk=pk, **values)
-            to_update.append(obj)
+            to_update.append(model(pk=pk, updated_at=timezone.now(), **values))
             self.report.count(kind, "updated")
-        model.objects.bulk_create(to_create, batch_size=_BATCH)
-        for sid, obj in zip(create_ids, to_create, strict=True):
-            pks[sid] = obj.pk
-        if to_update:
-            fields_to_save = [*fields, "updated_at"] if hasattr(model, "updated_at") else fields
-            now = timezone.now()
-            for obj in to_update:
-                if hasattr(obj, "updated_at"):
-                    obj.updated_at = now
-            model.objects.bulk_update(to_update, fields_to_save, batch_size=_BATCH)
+        _insert_rows(model, to_create)
+        if to_create and need_keys:
+            pks.update(model.objects.filter(organization=self.org).values_list("sourced_id", "pk"))
+        model.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=_BATCH)
         return pks
 
     def _write_schools(self) -> None:
@@ -431,7 +474,7 @@ class _Writer:
         )  # fmt: skip
         self.term_pk = {**self.db_terms}
         self.term_pk.update(
-            self._upsert("terms", Term, fields, existing, wanted, {"organization": self.org})
+            self._upsert("terms", Term, fields, existing, wanted, {"organization_id": self.org.pk})
         )
 
     def _write_courses(self) -> None:
@@ -562,8 +605,7 @@ class _Writer:
         for chunk in _chunks(list(db_pks)):
             for row in User.objects.filter(pk__in=chunk).values_list("pk", *fields):
                 existing[db_pks[row[0]]] = (row[0], tuple(row[1:]))
-        to_create: list[User] = []
-        create_ids: list[str] = []
+        to_create: list[dict[str, Any]] = []
         to_update: list[User] = []
         now = timezone.now()
         for user in self.roster.users:
@@ -583,26 +625,29 @@ class _Writer:
                 self.report.count("users", "deleted")
             if current is None:
                 to_create.append(
-                    User(
+                    {
                         **values,
-                        organization=self.org,
-                        password=_unusable_password(),
-                        date_joined=now,
-                    )
+                        "organization_id": self.org.pk,
+                        "password": _unusable_password(),
+                        "date_joined": now,
+                    }
                 )
-                create_ids.append(user.sourced_id)
                 self.report.count("users", "created")
             elif tuple(values[n] for n in fields) != current[1]:
                 to_update.append(User(pk=current[0], **values))
                 self.report.count("users", "updated")
             else:
                 self.report.count("users", "unchanged")
-        User.objects.bulk_create(to_create, batch_size=_BATCH)
+        _insert_rows(User, to_create)
         # Only the listed fields: a password set by the user is never touched.
         User.objects.bulk_update(to_update, fields, batch_size=_BATCH)
         self.user_pk = dict(self.db_users)
-        for sid, obj in zip(create_ids, to_create, strict=True):
-            self.user_pk[sid] = obj.pk
+        if to_create:
+            self.user_pk.update(
+                User.objects.filter(organization=self.org)
+                .exclude(sourced_id="")
+                .values_list("sourced_id", "pk")
+            )
 
     def _roles_of(self) -> dict[str, list[tuple[str, str]]]:
         roles = {u.sourced_id: list(u.roles) for u in self.roster.users}
@@ -630,7 +675,7 @@ class _Writer:
             ):
                 existing[row[0]] = (row[1], tuple(row[2:]))
                 self.profile_by_user[row[0]] = row[1]
-        to_create: list[StudentProfile] = []
+        to_create: list[dict[str, Any]] = []
         to_update: list[StudentProfile] = []
         with_profile: set[str] = set()
         for user in self.roster.users:
@@ -679,19 +724,22 @@ class _Writer:
                 continue
             assert grade is not None
             to_create.append(
-                StudentProfile(
-                    user_id=user_id, school_id=school_id, grade_level=grade,
-                    birth_date=birth_date, sourced_id=user.sourced_id,
-                )
+                {
+                    "user_id": user_id, "school_id": school_id, "grade_level": grade,
+                    "birth_date": birth_date, "sourced_id": user.sourced_id,
+                }
             )  # fmt: skip
             self.report.count("students", "created")
-        StudentProfile.objects.bulk_create(to_create, batch_size=_BATCH)
+        _insert_rows(StudentProfile, to_create)
         StudentProfile.objects.bulk_update(
             to_update, ["school_id", "grade_level", "birth_date", "sourced_id", "updated_at"],
             batch_size=_BATCH,
         )  # fmt: skip
-        for profile in to_create:
-            self.profile_by_user[profile.user_id] = profile.pk
+        created_for = [row["user_id"] for row in to_create]
+        for chunk in _chunks(created_for):
+            self.profile_by_user.update(
+                StudentProfile.objects.filter(user_id__in=chunk).values_list("user_id", "pk")
+            )
         for sid, row in demo_rows.items():
             if (
                 birth.get(sid)
@@ -803,7 +851,7 @@ class _Writer:
 
         wanted = ((c.sourced_id, c.deleted, values(c)) for c in self.roster.classes)
         pks = self._upsert(
-            "classes", SchoolClass, fields, existing, wanted, {"organization": self.org}
+            "classes", SchoolClass, fields, existing, wanted, {"organization_id": self.org.pk}
         )
         self.class_pk = {sid: pk for sid, (pk, _school) in self.db_classes.items()}
         self.class_pk.update(pks)
@@ -859,7 +907,7 @@ class _Writer:
             for e in self.roster.enrollments
         )  # fmt: skip
         self._upsert(
-            "enrollments", Enrollment, fields, existing, wanted, {"organization": self.org}
+            "enrollments", Enrollment, fields, existing, wanted, {"organization_id": self.org.pk}
         )
 
 
