@@ -1,3 +1,5 @@
+"""App configuration for the demo school."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,0 +1,1 @@
+"""The demo school: a realistic, seeded district to try Peerpath with."""

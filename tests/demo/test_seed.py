@@ -1,0 +1,236 @@
+"""
+The demo school built by ``demo_seed``: what it holds, who can log in, determinism.
+
+Seeding takes seconds, so one demo school is seeded (and committed) for the
+whole module and every test reads it inside its own rolled-back transaction.
+``test_reset.py`` covers ``--reset`` and the command's first run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.test.utils import override_settings
+
+from peerpath.core.models import AuditEntry, Role, RoleAssignment, User
+from peerpath.demo.catalogue import STUDENT_DOMAIN
+from peerpath.demo.plan import build_plan
+from peerpath.demo.roster import build_guardians, build_students
+from peerpath.demo.seed import (
+    DEMO_PASSWORD,
+    DemoSummary,
+    demo_logins,
+    demo_reset,
+    demo_seed,
+    semester,
+)
+from peerpath.people.models import GuardianLink, StudentProfile
+from peerpath.programs.lifecycle import readiness_missing
+from peerpath.programs.models import Participant, ParticipantStatusChange, Program
+from peerpath.programs.selectors import program_list_managed
+from peerpath.recruitment.models import Application, GuardianConsent, ScreeningRecord
+from peerpath.training.models import ModuleProgress
+
+SEED = 7
+STUDENTS = 120
+TODAY = dt.date(2026, 11, 16)
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[DemoSummary]:
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        summary = demo_seed(seed=SEED, students=STUDENTS, today=TODAY)
+    yield summary
+    with django_db_blocker.unblock():
+        demo_reset()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def _plan() -> list[tuple[str, str, str, str]]:
+    rng = random.Random(SEED)
+    students = build_students(rng, count=STUDENTS, today=TODAY)
+    build_guardians(rng, students)
+    return sorted((e.program, e.student_email, e.role, e.status) for e in build_plan(rng, students))
+
+
+@pytest.mark.django_db
+def test_school_has_students_across_grades_with_plausible_profiles(demo: DemoSummary) -> None:
+    assert demo.created is True
+    assert demo.organization == "Riverbend Unified School District"
+    assert demo.school == "Riverbend High School"
+    assert demo.students == StudentProfile.objects.count() == STUDENTS
+    assert demo.students_by_grade == {9: 32, 10: 31, 11: 29, 12: 28}
+    assert demo.courses >= 30
+    assert demo.guardians == GuardianLink.objects.values("guardian").distinct().count()
+
+    profiles = list(StudentProfile.objects.select_related("user"))
+    ages = {p.age_on(TODAY) for p in profiles}
+    assert min(ages) >= 14
+    assert max(ages) <= 18
+    assert len({p.user.email for p in profiles}) == STUDENTS
+    assert all(p.user.email.endswith("@" + STUDENT_DOMAIN) for p in profiles)
+    assert all("en" in p.languages for p in profiles)
+    assert any(len(p.languages) > 1 for p in profiles)
+    assert all(2 <= len(p.interests) <= 5 for p in profiles)
+    assert all(len(p.availability) >= 2 for p in profiles)
+    assert any(p.background for p in profiles)
+    assert GuardianLink.objects.filter(student__in=[p for p in profiles if p.is_minor()]).exists()
+
+
+@pytest.mark.django_db
+def test_programs_have_participants_in_several_statuses_with_real_history(
+    demo: DemoSummary,
+) -> None:
+    tutoring = Program.objects.get(program_type="peer_tutoring")
+    mentoring = Program.objects.get(program_type="one_to_one")
+    assert (tutoring.status, mentoring.status) == ("running", "recruiting")
+    assert (tutoring.term_start, tutoring.term_end) == semester(TODAY)
+    for program in (tutoring, mentoring):
+        participants = Participant.objects.filter(program=program).select_related("student")
+        assert participants.filter(role="mentor").count() >= 5
+        assert participants.filter(role="mentee").count() >= 10
+        statuses = set(participants.values_list("status", flat=True))
+        assert {"applied", "screening", "ready"} <= statuses
+        assert len(statuses) >= 4
+        for p in participants:
+            low, high = (
+                (program.mentor_grade_min, program.mentor_grade_max)
+                if p.role == "mentor"
+                else (program.mentee_grade_min, program.mentee_grade_max)
+            )
+            assert low is not None
+            assert high is not None
+            assert low <= p.student.grade_level <= high
+    assert tutoring.participants.filter(status="matched").exists()
+    assert tutoring.participants.filter(role="mentee", subjects__isnull=False).exists()
+
+    for participant in Participant.objects.all():
+        changes = list(participant.status_changes.order_by("changed_at", "pk"))
+        assert (changes[0].from_status, changes[0].to_status) == ("", "applied")
+        assert changes[-1].to_status == participant.status
+    assert ParticipantStatusChange.objects.filter(from_status="screening").exists()
+    assert AuditEntry.objects.filter(action="participant.transition").exists()
+
+
+@pytest.mark.django_db
+def test_participants_went_through_applications_screening_consent_and_training(
+    demo: DemoSummary,
+) -> None:
+    assert Application.objects.filter(referred_by__isnull=False).exists()
+    assert Application.objects.filter(submitted_at__isnull=False).exists()
+    past_screening = Participant.objects.filter(status__in=["ready", "matched", "closed"])
+    assert past_screening.exists()
+    for participant in past_screening.select_related("program", "student"):
+        assert readiness_missing(participant) == []
+        if participant.student.is_minor():
+            given = GuardianConsent.objects.filter(participant=participant, status="given")
+            assert given.exists()
+    assert GuardianConsent.objects.filter(
+        status="pending", participant__status="screening"
+    ).exists()
+    assert ScreeningRecord.objects.exists()
+    assert ModuleProgress.objects.filter(completed_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_database_follows_the_seeded_plan(demo: DemoSummary) -> None:
+    stored = sorted(
+        Participant.objects.values_list(
+            "program__program_type", "student__user__email", "role", "status"
+        )
+    )
+    keys = {"peer_tutoring": "tutoring", "one_to_one": "mentoring"}
+    assert [(keys[t], e, r, s) for t, e, r, s in stored] == _plan()
+
+
+def test_same_seed_gives_the_same_school_and_another_seed_does_not() -> None:
+    def generate(seed: int) -> tuple[list[Any], list[Any], list[Any]]:
+        rng = random.Random(seed)
+        students = build_students(rng, count=STUDENTS, today=TODAY)
+        guardians = build_guardians(rng, students)
+        return students, guardians, build_plan(rng, students)
+
+    assert generate(SEED) == generate(SEED)
+    other = generate(SEED + 1)
+    assert [s.email for s in other[0]] != [s.email for s in generate(SEED)[0]]
+
+
+@pytest.mark.django_db
+def test_every_demo_login_works_and_has_its_role(demo: DemoSummary) -> None:
+    assert demo.logins == demo_logins()
+    for login in demo.logins:
+        assert Client().login(email=login.email, password=DEMO_PASSWORD), login.email
+    roles = dict(RoleAssignment.objects.values_list("user__email", "role"))
+    assert roles["coordinator@riverbend.example"] == Role.COORDINATOR
+    assert roles["counselor@riverbend.example"] == Role.STAFF
+    assert roles["teacher@riverbend.example"] == Role.STAFF
+    assert roles["safeguarding@riverbend.example"] == Role.SAFEGUARDING_LEAD
+    assert roles["admin@riverbend.example"] == Role.ORG_ADMIN
+
+    guardian = User.objects.get(email="guardian@riverbend.example")
+    children = StudentProfile.objects.filter(guardian_links__guardian=guardian)
+    assert children.count() == 2
+    assert all(child.is_minor() and child.participations.exists() for child in children)
+
+    student_logins = [login.email for login in demo.logins if STUDENT_DOMAIN in login.email]
+    roles_in_programs = Participant.objects.filter(
+        student__user__email__in=student_logins
+    ).values_list("role", flat=True)
+    assert set(roles_in_programs) == {"mentor", "mentee"}
+
+
+@pytest.mark.django_db
+def test_only_demo_logins_have_a_password(demo: DemoSummary) -> None:
+    usable = {u.email for u in User.objects.all() if u.has_usable_password()}
+    assert usable == {login.email for login in demo.logins}
+
+
+@pytest.mark.django_db
+def test_coordinator_manages_both_programs(demo: DemoSummary) -> None:
+    coordinator = User.objects.get(email="coordinator@riverbend.example")
+    names = set(program_list_managed(coordinator).values_list("name", flat=True))
+    assert names == {"Peer Tutoring — Math & Science", "Ninth-Grade Mentoring"}
+
+
+@pytest.mark.django_db
+def test_seeding_again_changes_nothing(demo: DemoSummary) -> None:
+    counts = (User.objects.count(), Participant.objects.count(), AuditEntry.objects.count())
+
+    again = demo_seed(seed=SEED + 1, students=STUDENTS)
+
+    assert again.created is False
+    assert again.students == STUDENTS
+    assert (User.objects.count(), Participant.objects.count(), AuditEntry.objects.count()) == (
+        counts
+    )
+
+
+@pytest.mark.django_db
+def test_command_on_an_existing_demo_prints_its_summary_and_logins(demo: DemoSummary) -> None:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "already there" in text
+    assert f"{STUDENTS} students" in text
+    assert "coordinator@riverbend.example" in text
+    assert "guardian@riverbend.example" in text
+    assert DEMO_PASSWORD in text
+    assert StudentProfile.objects.count() == STUDENTS
+
+
+def test_semester_follows_the_school_calendar() -> None:
+    assert semester(dt.date(2026, 11, 16)) == (dt.date(2026, 9, 8), dt.date(2027, 1, 22))
+    assert semester(dt.date(2027, 3, 1)) == (dt.date(2027, 1, 25), dt.date(2027, 6, 11))
+    assert semester(dt.date(2027, 7, 1)) == (dt.date(2027, 9, 7), dt.date(2028, 1, 21))
