@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "peerpath.rosters",
     "peerpath.training",
     "peerpath.recruitment",
+    "peerpath.matching",
     "peerpath.web",
     "peerpath.demo",
 ]
