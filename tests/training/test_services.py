@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from training_testlib import answer, make_module
@@ -12,6 +14,7 @@ from peerpath.training.models import ModuleProgress, ProgramModule
 from peerpath.training.selectors import training_status
 from peerpath.training.services import (
     module_complete,
+    module_record_completion,
     module_start,
     program_module_require,
     program_module_unrequire,
@@ -313,3 +316,31 @@ def test_an_inactive_module_is_no_longer_required(campus):
     module.is_active = False
     module.save(update_fields=["is_active"])
     assert training_status(campus.mentee_participant).missing == []
+
+
+# --- Completion recorded by a coordinator or the system --------------------------
+
+
+def test_a_coordinator_records_training_done_in_person(campus):
+    module = make_module(minutes=120, answers=(0, 1))
+    when = dt.datetime(2026, 9, 3, 15, 0, tzinfo=dt.UTC)
+
+    progress = module_record_completion(
+        actor=campus.coordinator, student=campus.mentor, module=module, completed_at=when, score=90
+    )
+    again = module_record_completion(actor=None, student=campus.mentor, module=module)
+
+    assert (progress.completed_at, progress.best_score, progress.passed) == (when, 90, True)
+    assert again.completed_at == when
+    assert training_status(campus.mentor_participant).complete
+    assert AuditEntry.objects.filter(action="training.module_record").count() == 1
+
+
+def test_only_the_students_coordinators_record_their_training(campus):
+    module = make_module(answers=())
+    for actor in (campus.other_coordinator, campus.staff, campus.mentee.user):
+        with pytest.raises(PermissionDenied):
+            module_record_completion(actor=actor, student=campus.mentor, module=module)
+    with pytest.raises(ValidationError):
+        module_record_completion(actor=None, student=campus.mentor, module=module, score=101)
+    assert not ModuleProgress.objects.exists()

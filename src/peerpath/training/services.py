@@ -7,6 +7,7 @@ who is acting before it writes, and leaves an audit entry for each change.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -15,12 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peerpath.core.access import scope_for
 from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import User
 from peerpath.people.models import StudentProfile
 from peerpath.programs.models import Program
-from peerpath.programs.selectors import program_can_manage
+from peerpath.programs.selectors import program_can_manage, program_list_managed
 from peerpath.training.curriculum import load_curriculum
 from peerpath.training.models import (
     Audience,
@@ -36,6 +38,7 @@ __all__ = [
     "QuestionResult",
     "QuizResult",
     "module_complete",
+    "module_record_completion",
     "module_start",
     "program_module_require",
     "program_module_unrequire",
@@ -232,6 +235,62 @@ def quiz_submit(
         passed=passed,
         newly_completed=newly_completed,
     )
+
+
+@transaction.atomic
+def module_record_completion(
+    *,
+    actor: User | None,
+    student: StudentProfile,
+    module: TrainingModule,
+    completed_at: dt.datetime | None = None,
+    score: int | None = None,
+) -> ModuleProgress:
+    """
+    Record that ``student`` completed ``module`` outside the quiz (in-person training, import).
+
+    A coordinator of the student's school or of one of their programs may;
+    ``actor=None`` is the system (roster imports, demo data). ``score`` is a
+    percent (0–100) kept as the best score when higher. A completion already
+    on record keeps its date.
+    """
+    if actor is not None and not _can_record_for(actor, student):
+        raise PermissionDenied(_("Only the student's coordinators can record their training."))
+    _check_offered(module, _organization_id(student))
+    if score is not None and not 0 <= score <= 100:
+        raise ValidationError({"score": _("A score is a percent from 0 to 100.")})
+    when = completed_at or timezone.now()
+    progress, _created = ModuleProgress.objects.select_for_update().get_or_create(
+        student=student, module=module, defaults={"started_at": when}
+    )
+    before = {"completed_at": progress.completed_at, "best_score": progress.best_score}
+    changed: list[str] = []
+    if progress.completed_at is None:
+        progress.completed_at = when
+        changed.append("completed_at")
+        if module.questions.exists():
+            progress.passed = True
+            changed.append("passed")
+    if score is not None and score > (progress.best_score or -1):
+        progress.best_score = score
+        changed.append("best_score")
+    if changed:
+        progress.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="training.module_record",
+            target=progress,
+            organization=student.school.organization,
+            before=before,
+            after={"completed_at": progress.completed_at, "best_score": progress.best_score},
+        )
+    return progress
+
+
+def _can_record_for(actor: User, student: StudentProfile) -> bool:
+    if actor.is_superuser or scope_for(actor).can_manage_school(student.school):
+        return True
+    return program_list_managed(actor).filter(participants__student=student).exists()
 
 
 # --- Coordinators -------------------------------------------------------------
