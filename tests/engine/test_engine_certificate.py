@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
+from cohorts import cohort
 from peerpath.engine import solve
 from peerpath.engine.scoring import DenseScorer
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from cohorts import cohort
 
 
 def _dense_optimum(problem):

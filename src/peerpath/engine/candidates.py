@@ -57,6 +57,9 @@ class Candidates:
     s: NDArray[np.int64]
     row_bound: NDArray[np.int64]  # every non-candidate pair of row i scores <= this (-1: none)
     n_allowed: NDArray[np.int64]  # allowed mentors per mentee
+    col_bound: NDArray[np.int64] | None = (
+        None  # every non-candidate pair of column j scores <= this
+    )
 
     def add(self, i: IntArray, j: IntArray, s: NDArray[np.int64]) -> None:
         """Add pairs (duplicates are ignored) and keep the arrays sorted."""
@@ -157,7 +160,7 @@ def candidate_pass(
         if width == 0:
             zero = np.zeros(len(block_rows), np.int64)
             empty = np.zeros(0, np.intp)
-            return empty, empty, np.zeros(0, np.float32), zero - 1, zero, None, None
+            return empty, empty, np.zeros(0, np.float32), zero - 1, zero, None, None, None
         blk = scorer.block(block_rows, cols)
         n_allowed = (blk >= 0).sum(axis=1).astype(np.int64)
         if width <= max(4 * want, _SAMPLE):
@@ -190,10 +193,11 @@ def candidate_pass(
         bs = blk[bi, bj]
         keep = bs >= 0
         bi, bj, bs = bi[keep], bj[keep], bs[keep]
+        left_out = np.where(mask, np.float32(-1), blk).max(axis=0)
         colmax = blk.max(axis=0)
         colarg = block_rows[blk.argmax(axis=0)]
         gj = bj.astype(np.intp) if cols is None else cols[bj]
-        return block_rows[bi], gj, bs, bound, n_allowed, colmax, colarg
+        return block_rows[bi], gj, bs, bound, n_allowed, colmax, colarg, left_out
 
     out_i: list[IntArray] = []
     out_j: list[IntArray] = []
@@ -202,9 +206,13 @@ def candidate_pass(
     n_allowed = np.zeros(n, dtype=np.int64)
     best_val = np.full((m, per_mentor), -1.0, dtype=np.float32)
     best_row = np.zeros((m, per_mentor), dtype=np.intp)
-    for (_, block_rows, cols), (ci, cj, cs, bound, allowed, colmax, colarg) in zip(
+    col_bound = np.full(m, -1, dtype=np.int64)
+    for (_, block_rows, cols), (ci, cj, cs, bound, allowed, colmax, colarg, left) in zip(
         jobs, parallel_map(work, jobs), strict=True
     ):
+        if left is not None:
+            where_cols = np.arange(m) if cols is None else cols
+            col_bound[where_cols] = np.maximum(col_bound[where_cols], left.astype(np.int64))
         out_i.append(ci)
         out_j.append(cj)
         out_s.append(cs)
@@ -223,6 +231,7 @@ def candidate_pass(
         s=(np.concatenate(out_s) if out_s else np.zeros(0, np.float32)).astype(np.int64),
         row_bound=row_bound,
         n_allowed=n_allowed,
+        col_bound=col_bound,
     )
     if per_mentor and m:
         sel = best_val >= 0
@@ -240,6 +249,7 @@ def find_violations(
     b: NDArray[np.float64],
     row_bound: NDArray[np.int64],
     *,
+    col_bound: NDArray[np.int64] | None = None,
     lo: int = 0,
     max_per_row: int = 8,
 ) -> tuple[IntArray, IntArray, NDArray[np.int64], int]:

@@ -239,7 +239,12 @@ def solve_optimal(
         u, v = _potentials(n, m, cap, ci, cj, w, match)
         a = np.where(active, (u - big_m + smin).astype(np.float64), np.inf)
         vi, vj, vs, scored = find_violations(
-            scorer, a, v.astype(np.float64), cand.row_bound, lo=max(lo or 0, 0)
+            scorer,
+            a,
+            v.astype(np.float64),
+            cand.row_bound,
+            col_bound=cand.col_bound,
+            lo=max(lo or 0, 0),
         )
         outcome.scored_pairs += scored
         outcome.certify_seconds += time.perf_counter() - t0
@@ -310,7 +315,9 @@ def solve_fair(
         big = 4.0 * SCORE_SCALE
         a = np.where(src_mentee & active, -big, big)
         b = np.where(src_mentor, 2 * big, 0.0)
-        vi, vj, vs, scored_now = find_violations(scorer, a, b, cand.row_bound, lo=tau + 1)
+        vi, vj, vs, scored_now = find_violations(
+            scorer, a, b, cand.row_bound, col_bound=cand.col_bound, lo=tau + 1
+        )
         scored += scored_now
         if len(vi) == 0:
             break
