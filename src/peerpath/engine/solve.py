@@ -148,8 +148,13 @@ def solve(problem: Problem, *, mode: str = "optimal", seed: int = 0, k: int = 6)
         locked[mentee_index[mentee]] = mentor_index[mentor]
         cap[mentor_index[mentor]] -= 1
     active = locked < 0
-    stats: dict[str, Any] = {"seed": seed, "mentees": n, "mentors": m}
     encode_seconds = time.perf_counter() - t0
+    stats: dict[str, Any] = {
+        "seed": seed,
+        "mentees": n,
+        "mentors": m,
+        "encode_seconds": round(encode_seconds, 4),
+    }
     n_allowed: NDArray[np.int64] | None = None
     optimal = False
 
