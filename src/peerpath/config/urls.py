@@ -34,5 +34,6 @@ urlpatterns = [
     path("programs/", include("peerpath.programs.urls")),
     path("training/", include("peerpath.training.urls")),
     path("", include("peerpath.recruitment.urls")),
+    path("", include("peerpath.matching.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -96,3 +96,20 @@ class NotReadyError(ValueError):
     def __init__(self, missing: list[str]) -> None:
         self.missing = missing
         super().__init__("Not ready: " + "; ".join(missing))
+
+
+# Apps that can move a participant forward once nothing is missing (the
+# recruitment app promotes ``screening`` to ``ready``) listen here; apps whose
+# data feeds readiness (training) call :func:`notify_readiness_changed`.
+ReadinessListener = Callable[["Participant"], object]
+_READINESS_LISTENERS: dict[str, ReadinessListener] = {}
+
+
+def register_readiness_listener(name: str, listener: ReadinessListener) -> None:
+    _READINESS_LISTENERS[name] = listener
+
+
+def notify_readiness_changed(participant: Participant) -> None:
+    """Tell the listeners that something readiness depends on changed for ``participant``."""
+    for name in sorted(_READINESS_LISTENERS):
+        _READINESS_LISTENERS[name](participant)

@@ -581,3 +581,8 @@ def participant_promote_if_ready(*, actor: User | None, participant: Participant
         reason=_("Screening, consent and training complete"),
     )
     return True
+
+
+def promote_when_ready(participant: Participant) -> bool:
+    """Readiness listener: promote a participant in screening once nothing is missing."""
+    return participant_promote_if_ready(actor=None, participant=participant)

@@ -42,6 +42,7 @@ from peerpath.recruitment.services import (
     screening_item_create,
     screening_record_set,
 )
+from peerpath.training.selectors import training_status
 
 
 def _user(request: HttpRequest) -> User:
@@ -295,6 +296,7 @@ def participant_readiness(request: HttpRequest, pk: int, participant_pk: int) ->
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     report = selectors.readiness_report(participant)
+    training = training_status(participant)
     return render(
         request,
         "recruitment/readiness.html",
@@ -302,6 +304,7 @@ def participant_readiness(request: HttpRequest, pk: int, participant_pk: int) ->
             "program": program,
             "participant": participant,
             "report": report,
+            "training": training,
             "application": getattr(participant, "application", None),
             "record_form": record_form,
             "consent_form": consent_form,

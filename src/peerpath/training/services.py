@@ -21,7 +21,8 @@ from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import User
 from peerpath.people.models import StudentProfile
-from peerpath.programs.models import Program
+from peerpath.programs.lifecycle import notify_readiness_changed
+from peerpath.programs.models import Participant, ParticipantStatus, Program
 from peerpath.programs.selectors import program_can_manage, program_list_managed
 from peerpath.training.curriculum import load_curriculum
 from peerpath.training.models import (
@@ -156,7 +157,16 @@ def module_complete(
         organization=student.school.organization,
         after={"module": module.pk, "completed_at": progress.completed_at},
     )
+    _readiness_changed(student)
     return progress
+
+
+def _readiness_changed(student: StudentProfile) -> None:
+    """A completed module may be the last thing a participant in screening lacked."""
+    for participant in Participant.objects.filter(
+        student=student, status=ParticipantStatus.SCREENING
+    ).select_related("program", "student"):
+        notify_readiness_changed(participant)
 
 
 @transaction.atomic
@@ -225,6 +235,8 @@ def quiz_submit(
             "completed": newly_completed,
         },
     )
+    if newly_completed:
+        _readiness_changed(student)
     return QuizResult(
         module=module,
         progress=progress,

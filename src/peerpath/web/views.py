@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from peerpath.core.access import schools_managed_by, scope_for
 from peerpath.core.models import User
+from peerpath.matching.selectors import matches_for_user
 from peerpath.programs.lifecycle import DISPLAY_ORDER
 from peerpath.programs.models import ParticipantStatus
 from peerpath.programs.selectors import (
@@ -41,5 +42,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "other_visible": other_visible,
         "my_participations": list(participations_for_student(user)),
         "children_participations": list(participations_for_guardian(user)),
+        "my_matches": list(matches_for_user(user).filter(status="active")),
     }
     return render(request, "web/home.html", context)
