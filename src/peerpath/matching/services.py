@@ -759,6 +759,7 @@ def exit_survey_submit(
     improve: str = "",
     would_again: bool | None = None,
 ) -> ExitSurvey:
+    match = Match.objects.select_related("mentor__student", "mentee__student").get(pk=match.pk)
     if match.status != Match.Status.CLOSED:
         raise ValidationError(_("The exit survey opens when the match closes."))
     if match.mentor.student.user_id == actor.pk:
