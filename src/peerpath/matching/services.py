@@ -604,9 +604,13 @@ def mentor_request_decide(*, actor: User, request: MentorRequest, accept: bool) 
     The mentor accepts or declines. Accepting locks the mentor's row first, so
     two requests accepted at the same moment can never exceed the capacity.
     """
-    request = MentorRequest.objects.select_for_update().select_related("program").get(pk=request.pk)
+    request = (
+        MentorRequest.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=request.pk)
+    )
     mentor = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("student__user", "program")
         .get(pk=request.mentor_id)
     )
@@ -620,7 +624,7 @@ def mentor_request_decide(*, actor: User, request: MentorRequest, accept: bool) 
         request.save(update_fields=["status", "decided_at", "updated_at"])
         return None
     mentee = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("student__user", "program")
         .get(pk=request.mentee_id)
     )

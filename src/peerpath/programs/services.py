@@ -198,7 +198,7 @@ def participant_transition(
     both apply a transition from the same starting status.
     """
     locked = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .select_related("program", "student")
         .get(pk=participant.pk)
     )
