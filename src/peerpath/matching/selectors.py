@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from peerpath.core.models import User
@@ -25,7 +25,7 @@ def round_get_managed(user: User | AnonymousUser, pk: int) -> MatchRound:
 def round_proposals(match_round: MatchRound) -> QuerySet[Proposal]:
     return match_round.proposals.select_related(
         "mentee__student__user", "mentor__student__user"
-    ).order_by("mentor__isnull", "-score", "pk")
+    ).order_by(F("score").desc(nulls_last=True), "pk")
 
 
 def match_get_for_user(user: User | AnonymousUser, pk: int) -> tuple[Match, str]:
