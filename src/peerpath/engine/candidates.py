@@ -41,7 +41,7 @@ __all__ = ["Candidates", "candidate_pass", "find_violations", "parallel_map"]
 
 IntArray = NDArray[np.intp]
 _BLOCK_ELEMENTS = 1 << 17
-_SAMPLE = 512
+_SAMPLE = 2048
 _MAX_PER_ROW = 256
 
 T = TypeVar("T")
@@ -252,25 +252,31 @@ def find_violations(
     col_bound: NDArray[np.int64] | None = None,
     lo: int = 0,
     max_per_row: int = 8,
+    margin: float = 0.0,
 ) -> tuple[IntArray, IntArray, NDArray[np.int64], int]:
     """
     Pairs with ``score >= lo`` and ``score > a_i + b_j``.
 
     Only non-candidate pairs can violate (the caller has checked the
     candidates), so a row needs scoring only against mentors with
-    ``b_j < row_bound_i - a_i``; rows with ``row_bound_i < lo`` are skipped.
+    ``b_j < row_bound_i + margin - a_i``; rows with ``row_bound_i < lo`` are
+    skipped, and so are mentors whose ``col_bound_j`` rules them out.
+
+    When any pair violates, pairs within ``margin`` of violating are returned
+    too (they tend to violate after the next solve); when none violates,
+    nothing is returned.
 
     Returns
     -------
     i, j, s : arrays
-        Up to ``max_per_row`` most violated pairs per mentee.
+        Up to ``max_per_row`` most violated (or nearly violated) pairs per mentee.
     scored : int
         How many pairs were scored (for the statistics).
     """
     order_b = np.argsort(b, kind="stable")
     b_sorted = b[order_b]
     with np.errstate(invalid="ignore"):
-        thr = row_bound.astype(np.float64) - a
+        thr = row_bound.astype(np.float64) + margin - a
     ncols = np.searchsorted(b_sorted, thr, side="left")
     ncols[row_bound < max(lo, 0)] = 0
     rows = np.flatnonzero(ncols > 0)
@@ -286,30 +292,43 @@ def find_violations(
         blocks.append(rows[start : start + size])
         start += size
 
-    def work(block_rows: IntArray) -> tuple[IntArray, IntArray, NDArray[np.int64], int]:
+    def work(block_rows: IntArray) -> tuple[IntArray, IntArray, NDArray[np.int64], int, int]:
         width = int(ncols[block_rows].max())
-        cols = order_b[:width]
+        pos = np.arange(width)
+        if col_bound is not None:
+            # a column whose left-out pairs all score <= col_bound cannot violate
+            head = order_b[:width]
+            with np.errstate(invalid="ignore"):
+                pos = pos[col_bound[head] - b[head] > a[block_rows].min() - margin]
+        empty = np.zeros(0, np.intp)
+        if len(pos) == 0:
+            return empty, empty, np.zeros(0, np.int64), 0, 0
+        cols = order_b[pos]
         blk = scorer.block(block_rows, cols)
         slack = blk - (a[block_rows][:, None] + b[cols][None, :])
-        bad = (slack > 0) & (lo <= blk)
-        bad &= np.arange(width)[None, :] < ncols[block_rows][:, None]
-        bi, bj = np.nonzero(bad)
+        valid = (lo <= blk) & (pos[None, :] < ncols[block_rows][:, None])
+        strict = int(((slack > 0) & valid).sum())
+        bi, bj = np.nonzero((slack > -margin) & valid)
         if len(bi) == 0:
-            empty = np.zeros(0, np.intp)
-            return empty, empty, np.zeros(0, np.int64), blk.size
+            return empty, empty, np.zeros(0, np.int64), blk.size, 0
         sl = slack[bi, bj]
         order = np.lexsort((-sl, bi))
         bi, bj = bi[order], bj[order]
         first = np.searchsorted(bi, bi, side="left")
         keep = (np.arange(len(bi)) - first) < max_per_row
         bi, bj = bi[keep], bj[keep]
-        return block_rows[bi], cols[bj], blk[bi, bj].astype(np.int64), blk.size
+        return block_rows[bi], cols[bj], blk[bi, bj].astype(np.int64), blk.size, strict
 
     out_i, out_j, out_s = [], [], []
     scored = 0
-    for vi, vj, vs, size in parallel_map(work, blocks):
+    violated = 0
+    for vi, vj, vs, size, strict in parallel_map(work, blocks):
         out_i.append(vi)
         out_j.append(vj)
         out_s.append(vs)
         scored += size
+        violated += strict
+    if violated == 0:  # near-misses alone do not need another round
+        empty = np.zeros(0, np.intp)
+        return empty, empty, np.zeros(0, np.int64), scored
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s), scored

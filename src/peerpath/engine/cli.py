@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             problem,
             mode=args.mode or mode,
             seed=seed if args.seed is None else args.seed,
-            k=int(data.get("k", 6)) if isinstance(data.get("k", 6), int) else 6,
+            k=int(data.get("k", 8)) if isinstance(data.get("k", 8), int) else 8,
         )
     except ProblemError as exc:
         print(f"{name}: {exc}", file=sys.stderr)

@@ -56,6 +56,7 @@ __all__ = ["FlowOutcome", "solve_fair", "solve_optimal"]
 IntArray = NDArray[np.intp]
 I64 = NDArray[np.int64]
 _MAX_ROUNDS = 30
+_MARGIN = 0.02 * SCORE_SCALE  # also add pairs this close to violating, to save rounds
 
 
 class SolverError(RuntimeError):
@@ -245,6 +246,7 @@ def solve_optimal(
             cand.row_bound,
             col_bound=cand.col_bound,
             lo=max(lo or 0, 0),
+            margin=_MARGIN,
         )
         outcome.scored_pairs += scored
         outcome.certify_seconds += time.perf_counter() - t0

@@ -104,7 +104,7 @@ def _points(units: int) -> float:
     return round(units / SCORE_SCALE, 6)
 
 
-def solve(problem: Problem, *, mode: str = "optimal", seed: int = 0, k: int = 6) -> MatchResult:
+def solve(problem: Problem, *, mode: str = "optimal", seed: int = 0, k: int = 8) -> MatchResult:
     """
     Match mentees to mentors.
 
