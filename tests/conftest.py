@@ -8,9 +8,9 @@ whatever its directory, ``import factories`` (see ``tests/factories.py``).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from harness import assert_accessible, assert_no_horizontal_overflow, login, screenshot
+from playwright.sync_api import expect
+
 from factories import (
     PASSWORD,
     make_coordinator,
@@ -12,9 +15,6 @@ from factories import (
     make_school,
     make_student,
 )
-from harness import assert_accessible, assert_no_horizontal_overflow, login, screenshot
-from playwright.sync_api import expect
-
 from peerpath.matching.models import Match
 from peerpath.programs.services import participant_enrol
 from peerpath.recruitment.models import Application

@@ -12,6 +12,9 @@ import datetime as dt
 import re
 
 from django.core import mail
+from harness import assert_accessible, assert_no_horizontal_overflow, login, screenshot
+from playwright.sync_api import expect
+
 from factories import (
     PASSWORD,
     make_coordinator,
@@ -21,9 +24,6 @@ from factories import (
     make_student,
     make_user,
 )
-from harness import assert_accessible, assert_no_horizontal_overflow, login, screenshot
-from playwright.sync_api import expect
-
 from peerpath.people.services import guardian_link_create
 from peerpath.programs.models import Participant
 from peerpath.recruitment.models import GuardianConsent
@@ -44,7 +44,7 @@ def test_apply_accept_consent_train_ready_on_a_phone(new_page, live_server):
     starter_curriculum_load()
     school = make_school("Cedar High")
     coordinator = make_coordinator(school, email="coord@cedar.test")
-    algebra = make_course(school, "Algebra I", code="ALG1")
+    make_course(school, "Algebra I", code="ALG1")
     program = make_program(
         school,
         coordinator,

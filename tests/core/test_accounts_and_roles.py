@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
@@ -37,7 +38,7 @@ def test_user_email_is_normalised_and_unique(district):
     user = make_user(org, "Pat.Example@North.TEST")
     assert user.email == "pat.example@north.test"
     assert user.display_name == "Pat Example"
-    with pytest.raises(Exception), transaction.atomic():  # noqa: B017 - full_clean or DB
+    with pytest.raises(ValidationError), transaction.atomic():
         make_user(org, "pat.example@north.test")
 
 
@@ -51,7 +52,7 @@ def test_user_without_password_cannot_log_in(district):
 
 
 def test_role_grant_scopes_and_audit(district):
-    org, other_org, school, other = district
+    org, _other_org, school, other = district
     user = make_user(org, "c@north.test")
     role_grant(actor=None, user=user, role=Role.COORDINATOR, organization=org, school=school)
     scope = scope_for(user)
@@ -66,7 +67,7 @@ def test_role_grant_scopes_and_audit(district):
 
 
 def test_role_grant_refuses_a_school_of_another_organization(district):
-    org, other_org, school, other = district
+    org, _other_org, _school, other = district
     user = make_user(org, "c@north.test")
     with pytest.raises(ValueError, match="does not belong"):
         role_grant(actor=None, user=user, role=Role.COORDINATOR, organization=org, school=other)
@@ -98,7 +99,7 @@ def test_database_refuses_a_school_role_without_a_school(district):
 
 
 def test_admin_site_is_scoped_to_the_admins_organization(district):
-    org, other_org, school, other = district
+    org, _other_org, school, other = district
     admin = make_user(org, "a@north.test")
     role_grant(actor=None, user=admin, role=Role.ORG_ADMIN, organization=org, school=None)
     coordinator = make_user(org, "c@north.test")

@@ -65,7 +65,9 @@ def email_on_commit(
 
     def send() -> None:
         try:
-            send_templated_email(to=recipients, template=template, context=frozen, language=language)
+            send_templated_email(
+                to=recipients, template=template, context=frozen, language=language
+            )
         except Exception:  # the change is committed; a mail failure must not undo it
             logger.exception("Could not send %s e-mail to %s", template, recipients)
 
