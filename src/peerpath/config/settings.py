@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "peerpath.training",
     "peerpath.recruitment",
     "peerpath.matching",
+    "peerpath.meetings",
+    "peerpath.api",
     "peerpath.web",
     "peerpath.demo",
 ]

@@ -35,5 +35,7 @@ urlpatterns = [
     path("training/", include("peerpath.training.urls")),
     path("", include("peerpath.recruitment.urls")),
     path("", include("peerpath.matching.urls")),
+    path("", include("peerpath.meetings.urls")),
+    path("api/", include("peerpath.api.urls")),
     path("admin/", admin.site.urls),
 ]
