@@ -247,16 +247,26 @@ class _GapTerm(_Term):
         self.lo = np.float32(crit.params.get("min", 1))
         self.hi = np.float32(crit.params.get("max", 3))
         self.inv_falloff = np.float32(1.0 / float(crit.params.get("falloff", 1)))
+        # distance outside [lo, hi] is |d - mid| - half; shift the mentee side once
+        self.half = np.float32((float(self.hi) - float(self.lo)) / 2)
+        self.xa_mid = (self.xa + np.float32((float(self.lo) + float(self.hi)) / 2)).astype(
+            np.float32
+        )
 
     def evaluate(
         self, rows: IntArray | None, cols: IntArray | None, outer: bool
     ) -> tuple[F32, BoolArray | None]:
-        d = _side(self.xb, cols, outer, False) - _side(self.xa, rows, outer, True)
-        dist = np.maximum(self.lo - d, d - self.hi)
-        val = np.fmax(np.minimum(np.float32(1) - dist * self.inv_falloff, np.float32(1)), 0)
-        contrib = np.rint(val * self.wu).astype(np.float32, copy=False)
-        ok = ((d >= self.lo) & (d <= self.hi)) if self.hard else None
-        return contrib, ok
+        t = np.subtract(_side(self.xb, cols, outer, False), _side(self.xa_mid, rows, outer, True))
+        np.abs(t, out=t)
+        t -= self.half  # > 0 outside the range, by that much; NaN when a value is missing
+        ok = (t <= 0) if self.hard else None
+        np.maximum(t, np.float32(0), out=t)
+        t *= self.inv_falloff
+        np.subtract(np.float32(1), t, out=t)
+        np.fmax(t, np.float32(0), out=t)  # fmax turns NaN (missing) into 0
+        t *= self.wu
+        np.rint(t, out=t)
+        return t, ok
 
     def describe_failure(self) -> str:
         field = self.crit.mentor_field
