@@ -41,7 +41,7 @@ I64 = NDArray[np.int64]
 # refill(rows, last_mentor, last_key, thresh, full) -> (mentors, keys); -1 pads
 Refill = Callable[[IntArray, IntArray, NDArray[np.bool_]], tuple[IntArray, I64]]
 
-_CHUNK = 16
+_CHUNK = 32
 _BLOCK_ELEMENTS = 1 << 17
 
 
