@@ -44,10 +44,10 @@ METHODS = [
 ]
 # Dense baselines need the full n x (capacity-expanded) matrix; skip where it cannot fit.
 FITS = {
-    "scipy-lsa": {"XS", "scores", "M"},
-    "ortools-dense": {"XS", "scores", "M"},
-    "networkx": {"XS", "scores"},
-    "matching-pkg": {"XS", "scores", "M"},
+    "scipy-lsa": {"XS", "S", "M"},
+    "ortools-dense": {"XS", "S", "M"},
+    "networkx": {"XS", "S"},
+    "matching-pkg": {"XS", "S", "M"},
 }
 
 
@@ -188,7 +188,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--size", choices=sorted(SIZES), default="scores")
+    parser.add_argument("--size", choices=sorted(SIZES), default="S")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--run", help=argparse.SUPPRESS)
