@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
     "peerpath.core",
     "peerpath.people",
     "peerpath.programs",
@@ -212,6 +217,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PEERPATH_LOG_LEVEL", "INFO")},
+}
+
+# Background tasks (reminders, large match rounds) are stored in the database
+# and run by ``peerpath worker``.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("PEERPATH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }
 
 # Program-level defaults that a coordinator can override per program.
