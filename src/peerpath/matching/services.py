@@ -324,7 +324,7 @@ def proposal_assign(
     if mentor is not None and mentor.program_id != match_round.program_id:
         raise ValidationError(_("That mentor is in another program."))
     proposal = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("mentee__student", "mentee__application", "mentor__student")
         .get(pk=proposal.pk)
     )
@@ -353,10 +353,10 @@ def proposal_swap(*, actor: User, first: Proposal, second: Proposal) -> list[Pro
     if second.round_id != match_round.pk:
         raise ValidationError(_("Both pairs must be in the same round."))
     a, b = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("mentee__student", "mentee__application", "mentor__student")
         .get(pk=first.pk),
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("mentee__student", "mentee__application", "mentor__student")
         .get(pk=second.pk),
     )
@@ -667,7 +667,7 @@ def mentor_request_decide(*, actor: User, request: MentorRequest, accept: bool) 
 def match_agree(*, actor: User, match: Match) -> Match:
     """One side accepts the match agreement."""
     match = (
-        Match.objects.select_for_update()
+        Match.objects.select_for_update(of=("self",))
         .select_related("mentor__student", "mentee__student")
         .get(pk=match.pk)
     )
@@ -702,7 +702,7 @@ def match_close(
     each other); otherwise a side with no other active match is closed.
     """
     match = (
-        Match.objects.select_for_update()
+        Match.objects.select_for_update(of=("self",))
         .select_related(
             "program__school__organization", "mentor__student__user", "mentee__student__user"
         )

@@ -84,7 +84,7 @@ def application_submit(
     if any(c.school_id != program.school_id for c in subjects):
         raise ValidationError({"subjects": _("A subject is not taught at this school.")})
     existing = (
-        Participant.objects.select_for_update()
+        Participant.objects.select_for_update(of=("self",))
         .filter(program=program, student=student)
         .select_related("application")
         .first()
@@ -413,7 +413,7 @@ def consent_request(
 def _consent_for_update(consent_id: int) -> GuardianConsent:
     try:
         return (
-            GuardianConsent.objects.select_for_update()
+            GuardianConsent.objects.select_for_update(of=("self",))
             .select_related(
                 "participant__program__school__organization", "participant__student__user"
             )
