@@ -265,3 +265,28 @@ def test_failed_round_keeps_everything_else(cohort, monkeypatch):
     assert match_round.error == "solver exploded"
     assert not Proposal.objects.exists()
     assert MatchRound.objects.count() == 1
+
+
+def test_pair_by_hand_outside_a_round(cohort, django_capture_on_commit_callbacks):
+    from peerpath.matching.services import match_create_manual
+
+    gus, ben = cohort.mentees[3], cohort.mentors[1]
+    with pytest.raises(PermissionDenied):
+        match_create_manual(
+            actor=cohort.other_coordinator, program=cohort.program, mentor=ben, mentee=gus
+        )
+    with pytest.raises(ValidationError):  # roles the wrong way round
+        match_create_manual(
+            actor=cohort.coordinator, program=cohort.program, mentor=gus, mentee=ben
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        match = match_create_manual(
+            actor=cohort.coordinator, program=cohort.program, mentor=ben, mentee=gus
+        )
+    assert match.status == "active"
+    assert len(mail.outbox) == 2
+    assert Participant.objects.get(pk=gus.pk).status == "matched"
+    with pytest.raises(ValidationError, match="no room"):
+        match_create_manual(
+            actor=cohort.coordinator, program=cohort.program, mentor=ben, mentee=cohort.mentees[1]
+        )

@@ -628,30 +628,15 @@ def mentor_request_decide(*, actor: User, request: MentorRequest, accept: bool) 
         .select_related("student__user", "program")
         .get(pk=request.mentee_id)
     )
-    if mentor_load(mentor) >= mentor.capacity:
-        raise ValidationError(_("You have no room for another mentee."))
-    if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
-        raise ValidationError(_("This mentee already has a mentor."))
-    if mentee.status != ParticipantStatus.READY:
-        raise ValidationError(_("This mentee is no longer waiting for a mentor."))
-    explained = explain_pair(mentee, mentor, match_settings_for(request.program).criteria)
-    match = Match.objects.create(
+    match = _pair(
         program=request.program,
         mentor=mentor,
         mentee=mentee,
-        score=explained.score,
-        explanation=explained.explanation,
+        reason=_("Mentor request accepted"),
+        full_message=_("You have no room for another mentee."),
     )
     request.status = MentorRequest.Status.ACCEPTED
     request.save(update_fields=["status", "decided_at", "updated_at"])
-    for side in (mentee, mentor):
-        if side.status == ParticipantStatus.READY:
-            participant_transition(
-                actor=None,
-                participant=side,
-                to_status=ParticipantStatus.MATCHED,
-                reason=_("Mentor request accepted"),
-            )
     audit_record(
         actor=actor,
         action="matching.request.accept",
@@ -659,7 +644,83 @@ def mentor_request_decide(*, actor: User, request: MentorRequest, accept: bool) 
         organization=request.program.school.organization,
         after={"mentee": mentee.pk, "mentor": mentor.pk},
     )
+    return match
+
+
+def _pair(
+    *, program: Program, mentor: Participant, mentee: Participant, reason: str, full_message: str
+) -> Match:
+    """
+    Create one active match; the caller holds row locks on both participants.
+
+    Checks capacity, that the mentee has no mentor, that both are ready (or the
+    mentor already matched) with consent, and that the two were never matched.
+    """
+    if mentor_load(mentor) >= mentor.capacity:
+        raise ValidationError(full_message)
+    if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
+        raise ValidationError(_("This mentee already has a mentor."))
+    if mentee.status != ParticipantStatus.READY:
+        raise ValidationError(_("This mentee is no longer waiting for a mentor."))
+    if mentor.status not in {ParticipantStatus.READY, ParticipantStatus.MATCHED}:
+        raise ValidationError(_("This mentor is not ready to match."))
+    if not (has_consent(mentee) and has_consent(mentor)):
+        raise ValidationError(_("Guardian consent is missing."))
+    if mentee.student_id == mentor.student_id:
+        raise ValidationError(_("A student cannot mentor themselves."))
+    if Match.objects.filter(mentee=mentee, mentor=mentor).exists():
+        raise ValidationError(_("These two were matched before; choose another partner."))
+    explained = explain_pair(mentee, mentor, match_settings_for(program).criteria)
+    match = Match.objects.create(
+        program=program,
+        mentor=mentor,
+        mentee=mentee,
+        score=explained.score,
+        explanation=explained.explanation,
+    )
+    for side in (mentee, mentor):
+        if side.status == ParticipantStatus.READY:
+            participant_transition(
+                actor=None, participant=side, to_status=ParticipantStatus.MATCHED, reason=reason
+            )
     _announce_match(match)
+    return match
+
+
+@transaction.atomic
+def match_create_manual(
+    *, actor: User, program: Program, mentor: Participant, mentee: Participant
+) -> Match:
+    """A coordinator pairs two people by hand, outside a round (late joiners, a quick fix)."""
+    _require_manager(actor, program)
+    locked = {
+        p.pk: p
+        for p in Participant.objects.select_for_update(of=("self",))
+        .select_related("student__user", "program")
+        .filter(pk__in=[mentor.pk, mentee.pk], program=program)
+        .order_by("pk")
+    }
+    if mentor.pk not in locked or mentee.pk not in locked:
+        raise ValidationError(_("Both must be in this program."))
+    if locked[mentor.pk].role not in {"mentor", "both"} or locked[mentee.pk].role not in {
+        "mentee",
+        "both",
+    }:
+        raise ValidationError(_("Choose a mentor and a mentee."))
+    match = _pair(
+        program=program,
+        mentor=locked[mentor.pk],
+        mentee=locked[mentee.pk],
+        reason=_("Paired by the coordinator"),
+        full_message=_("This mentor has no room for another mentee."),
+    )
+    audit_record(
+        actor=actor,
+        action="matching.match.manual",
+        target=match,
+        organization=program.school.organization,
+        after={"mentee": mentee.pk, "mentor": mentor.pk},
+    )
     return match
 
 
