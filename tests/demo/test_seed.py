@@ -234,3 +234,23 @@ def test_semester_follows_the_school_calendar() -> None:
     assert semester(dt.date(2026, 11, 16)) == (dt.date(2026, 9, 8), dt.date(2027, 1, 22))
     assert semester(dt.date(2027, 3, 1)) == (dt.date(2027, 1, 25), dt.date(2027, 6, 11))
     assert semester(dt.date(2027, 7, 1)) == (dt.date(2027, 9, 7), dt.date(2028, 1, 21))
+
+
+@pytest.mark.django_db
+def test_matched_and_closed_participants_have_real_matches(demo: DemoSummary) -> None:
+    from peerpath.matching.models import Match
+
+    for participant in Participant.objects.filter(status="matched", role="mentee"):
+        assert Match.objects.filter(mentee=participant, status="active").count() == 1
+    for participant in Participant.objects.filter(status="closed", role="mentee"):
+        # Closed mentees were paired with mentors planned as closed where any had room.
+        assert not Match.objects.filter(mentee=participant, status="active").exists()
+    for closed in Match.objects.filter(status="closed"):
+        assert closed.close_reason in {"goals_met", "term_ended", "mismatch"}
+        assert closed.mentee.status == "closed"
+    maya = User.objects.get(email=f"maya.okafor@{STUDENT_DOMAIN}")
+    diego = User.objects.get(email=f"diego.ramirez@{STUDENT_DOMAIN}")
+    match = Match.objects.get(mentee__student__user=diego, status="active")
+    assert match.mentor.student.user == maya
+    for m in Match.objects.filter(status="active"):
+        assert Match.objects.filter(mentor=m.mentor, status="active").count() <= m.mentor.capacity

@@ -30,6 +30,8 @@ from django.utils import timezone
 from peerpath.core.models import User
 from peerpath.demo.catalogue import DECISION_MESSAGES, REQUIRED_MODULES, SCREENING_ITEMS
 from peerpath.demo.plan import EnrolmentSpec
+from peerpath.matching.builder import explain_pair
+from peerpath.matching.services import match_close, match_create_manual, match_settings_for
 from peerpath.people.models import Course, StudentProfile
 from peerpath.programs.models import Participant, ParticipantStatus, Program
 from peerpath.programs.services import participant_transition
@@ -89,6 +91,8 @@ class Enroller:
     participants: dict[int, Participant] = field(default_factory=dict)
     mentor_modules: list[TrainingModule] = field(default_factory=list)
     questions: dict[int, list[QuizQuestion]] = field(default_factory=dict)
+    to_pair: list[tuple[Participant, EnrolmentSpec]] = field(default_factory=list)
+    featured_emails: set[str] = field(default_factory=set)
 
     def set_up_programs(self) -> None:
         """Each program's screening checklist and required training."""
@@ -147,7 +151,76 @@ class Enroller:
             for position, to_status in enumerate(spec.path[start:], start=start + 1):
                 if to_status == participant.status:
                     continue
+                if to_status in {ParticipantStatus.MATCHED, ParticipantStatus.CLOSED}:
+                    # Matches are made (and closed) for real afterwards, in pairs.
+                    self.to_pair.append((participant, spec))
+                    break
                 self._step(participant, spec, to_status, last=position == len(spec.path))
+        self._pair_planned()
+
+    def _pair_planned(self) -> None:
+        """
+        Match the participants planned as matched or closed, then close the closed ones.
+
+        Mentees are paired with the best-scoring mentor with room among those
+        planned for the same final status (featured students first, so the demo
+        logins are paired with each other), through the coordinator's
+        pair-by-hand service; the closed ones are then closed without blame.
+        """
+        for program in self.programs.values():
+            for final in (ParticipantStatus.MATCHED, ParticipantStatus.CLOSED):
+                group = [
+                    (p, s)
+                    for p, s in self.to_pair
+                    if p.program_id == program.pk and s.status == final
+                ]
+                mentors = [p for p, s in group if s.role == "mentor"]
+                mentees = [p for p, s in group if s.role == "mentee"]
+                room = {m.pk: m.capacity for m in mentors}
+                for mentee in mentees:
+                    mentor = self._best_mentor(program, mentee, [m for m in mentors if room[m.pk]])
+                    if mentor is None:
+                        continue
+                    room[mentor.pk] -= 1
+                    match = match_create_manual(
+                        actor=self.coordinator, program=program, mentor=mentor, mentee=mentee
+                    )
+                    if final == ParticipantStatus.CLOSED:
+                        match_close(
+                            actor=self.coordinator,
+                            match=match,
+                            reason=self.rng.choice(["goals_met", "term_ended", "mismatch"]),
+                            future_contact_allowed=self.rng.random() < 0.5,
+                            mentor_would_mentor_again=self.rng.random() < 0.8,
+                        )
+                # A mentor planned as matched or closed with nobody to pair keeps that
+                # status through the lifecycle alone, as the plan says.
+                for mentor in mentors:
+                    mentor.refresh_from_db(fields=["status"])
+                    spec = next(s for p, s in group if p.pk == mentor.pk)
+                    path = spec.path[spec.path.index("ready") + 1 :]
+                    for to_status in path:
+                        if mentor.status != to_status:
+                            self._step(mentor, spec, to_status, last=to_status == path[-1])
+                for mentee in mentees:
+                    mentee.refresh_from_db(fields=["status"])
+                    spec = next(s for p, s in group if p.pk == mentee.pk)
+                    path = spec.path[spec.path.index("ready") + 1 :]
+                    for to_status in path:
+                        if mentee.status != to_status:
+                            self._step(mentee, spec, to_status, last=to_status == path[-1])
+
+    def _best_mentor(
+        self, program: Program, mentee: Participant, mentors: Sequence[Participant]
+    ) -> Participant | None:
+        if not mentors:
+            return None
+        criteria = match_settings_for(program).criteria
+        featured = [m for m in mentors if m.student.user.email in self.featured_emails]
+        if mentee.student.user.email in self.featured_emails and featured:
+            return featured[0]
+        scored = [(explain_pair(mentee, m, criteria).score, -m.pk, m) for m in mentors]
+        return max(scored, key=lambda t: (t[0], t[1]))[2]
 
     def _apply(self, spec: EnrolmentSpec) -> Participant:
         program = self.programs[spec.program]

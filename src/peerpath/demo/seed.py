@@ -221,6 +221,7 @@ def _seed(
             students=ctx.students,
             today=today,
             rng=rng,
+            featured_emails={p.user.email for p in ctx.featured.values()},
         )
         enroller.set_up_programs()
         enroller.apply_and_decide(plan)
