@@ -177,38 +177,41 @@ class Enroller:
                 mentors = [p for p, s in group if s.role == "mentor"]
                 mentees = [p for p, s in group if s.role == "mentee"]
                 room = {m.pk: m.capacity for m in mentors}
+                made = []
                 for mentee in mentees:
                     mentor = self._best_mentor(program, mentee, [m for m in mentors if room[m.pk]])
                     if mentor is None:
                         continue
                     room[mentor.pk] -= 1
-                    match = match_create_manual(
-                        actor=self.coordinator, program=program, mentor=mentor, mentee=mentee
-                    )
-                    if final == ParticipantStatus.CLOSED:
-                        match_close(
-                            actor=self.coordinator,
-                            match=match,
-                            reason=self.rng.choice(["goals_met", "term_ended", "mismatch"]),
-                            future_contact_allowed=self.rng.random() < 0.5,
-                            mentor_would_mentor_again=self.rng.random() < 0.8,
+                    made.append(
+                        match_create_manual(
+                            actor=self.coordinator, program=program, mentor=mentor, mentee=mentee
                         )
+                    )
+                # Close only once every pair of the group exists: a mentor with two
+                # mentees is closed when the last of their matches closes.
+                for match in made if final == ParticipantStatus.CLOSED else []:
+                    match_close(
+                        actor=self.coordinator,
+                        match=match,
+                        reason=self.rng.choice(["goals_met", "term_ended", "mismatch"]),
+                        future_contact_allowed=self.rng.random() < 0.5,
+                        mentor_would_mentor_again=self.rng.random() < 0.8,
+                    )
                 # A mentor planned as matched or closed with nobody to pair keeps that
                 # status through the lifecycle alone, as the plan says.
                 for mentor in mentors:
                     mentor.refresh_from_db(fields=["status"])
                     spec = next(s for p, s in group if p.pk == mentor.pk)
-                    path = spec.path[spec.path.index("ready") + 1 :]
+                    path = spec.path[spec.path.index(mentor.status) + 1 :]
                     for to_status in path:
-                        if mentor.status != to_status:
-                            self._step(mentor, spec, to_status, last=to_status == path[-1])
+                        self._step(mentor, spec, to_status, last=to_status == path[-1])
                 for mentee in mentees:
                     mentee.refresh_from_db(fields=["status"])
                     spec = next(s for p, s in group if p.pk == mentee.pk)
-                    path = spec.path[spec.path.index("ready") + 1 :]
+                    path = spec.path[spec.path.index(mentee.status) + 1 :]
                     for to_status in path:
-                        if mentee.status != to_status:
-                            self._step(mentee, spec, to_status, last=to_status == path[-1])
+                        self._step(mentee, spec, to_status, last=to_status == path[-1])
 
     def _best_mentor(
         self, program: Program, mentee: Participant, mentors: Sequence[Participant]
