@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "peerpath.recruitment",
     "peerpath.matching",
     "peerpath.meetings",
+    "peerpath.messaging",
+    "peerpath.support",
     "peerpath.api",
     "peerpath.web",
     "peerpath.demo",

@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("peerpath.recruitment.urls")),
     path("", include("peerpath.matching.urls")),
     path("", include("peerpath.meetings.urls")),
+    path("", include("peerpath.messaging.urls")),
+    path("", include("peerpath.support.urls")),
     path("api/", include("peerpath.api.urls")),
     path("admin/", admin.site.urls),
 ]
