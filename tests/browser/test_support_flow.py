@@ -1,0 +1,107 @@
+"""A mentee raises a concern; the safeguarding lead works it; the coordinator works the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from harness import assert_accessible, assert_no_horizontal_overflow, login, screenshot
+from playwright.sync_api import expect
+
+from factories import (
+    PASSWORD,
+    make_coordinator,
+    make_course,
+    make_program,
+    make_school,
+    make_staff,
+    make_student,
+)
+from peerpath.core.models import Role
+from peerpath.matching.services import match_create_manual
+from peerpath.programs.services import participant_enrol
+from peerpath.support.instruments import RELATIONSHIP
+from peerpath.support.models import Concern, SupportContact
+from peerpath.support.services import checkin_submit
+
+
+def test_concern_and_needs_attention(new_page):
+    school = make_school("Willow High")
+    coordinator = make_coordinator(school, email="coord@willow.test")
+    make_staff(school, role=Role.SAFEGUARDING_LEAD, email="lead@willow.test")
+    course = make_course(school, "Algebra I", code="ALG1")
+    program = make_program(
+        school, coordinator, name="Willow Tutoring", status="running", mentor_training_minutes=0
+    )
+    adult = dt.date(dt.date.today().year - 19, 1, 1)
+    mentor = participant_enrol(
+        actor=coordinator,
+        program=program,
+        role="mentor",
+        status="ready",
+        subjects=[course],
+        student=make_student(
+            school, 12, given_name="Mo", family_name="Reyes", password=PASSWORD, birth_date=adult
+        ),
+    )
+    mentee = participant_enrol(
+        actor=coordinator,
+        program=program,
+        role="mentee",
+        status="ready",
+        subjects=[course],
+        student=make_student(
+            school, 9, given_name="Ana", family_name="Diaz", password=PASSWORD, birth_date=adult
+        ),
+    )
+    match = match_create_manual(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+    checkin_submit(
+        actor=mentee.student.user,
+        participant=mentee,
+        kind="checkin",
+        answers={**{i.key: 2 for i in RELATIONSHIP.items}, "rq4": 4},
+    )
+
+    phone = new_page(viewport={"width": 375, "height": 740})
+    login(phone, mentee.student.user.email, PASSWORD)
+    phone.get_by_role("link", name="Raise a concern").click()
+    assert_accessible(phone)
+    assert_no_horizontal_overflow(phone)
+    phone.get_by_label("What it is about").select_option("match")
+    phone.get_by_label("What happened? Only the school's safeguarding leads will read this.").fill(
+        "My tutor asked for my phone number."
+    )
+    screenshot(phone, "support-concern-mobile")
+    phone.get_by_role("button", name="Send privately").click()
+    expect(phone.get_by_role("heading", name="Thank you for telling us")).to_be_visible()
+    assert_accessible(phone)
+    concern = Concern.objects.get()
+
+    lead = new_page()
+    login(lead, "lead@willow.test", PASSWORD)
+    lead.goto("/concerns/")
+    lead.get_by_role("link", name=f"Concern {concern.pk}").click()
+    expect(lead.get_by_text("My tutor asked for my phone number.")).to_be_visible()
+    assert_accessible(lead)
+    lead.get_by_label("Status").select_option("acknowledged")
+    lead.get_by_label("Note (seen by safeguarding leads)").fill("Talked with Ana and her tutor.")
+    lead.get_by_role("button", name="Save").click()
+    expect(lead.get_by_role("status").first).to_contain_text("Saved.")
+    concern.refresh_from_db()
+    assert concern.status == "acknowledged"
+
+    staff = new_page()
+    login(staff, "coord@willow.test", PASSWORD)
+    staff.goto(f"/programs/{program.pk}/attention/")
+    expect(
+        staff.get_by_text("The latest check-in rates the relationship 2.0 of 5.")
+    ).to_be_visible()
+    assert_accessible(staff)
+    staff.get_by_text("Log a support contact").click()
+    staff.get_by_label("With").select_option("pair")
+    staff.get_by_label("How").select_option("in_person")
+    staff.get_by_label("When").fill(dt.datetime.now().strftime("%Y-%m-%dT%H:%M"))
+    staff.get_by_label("Notes (coordinators only)").fill("Met both; agreed to meet at lunch.")
+    screenshot(staff, "support-attention")
+    staff.get_by_role("button", name="Log the contact").click()
+    expect(staff.get_by_role("status").first).to_contain_text("The contact was logged.")
+    assert SupportContact.objects.get().match == match
