@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "peerpath.meetings",
     "peerpath.messaging",
     "peerpath.support",
+    "peerpath.insights",
     "peerpath.api",
     "peerpath.web",
     "peerpath.demo",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("peerpath.meetings.urls")),
     path("", include("peerpath.messaging.urls")),
     path("", include("peerpath.support.urls")),
+    path("", include("peerpath.insights.urls")),
     path("api/", include("peerpath.api.urls")),
     path("admin/", admin.site.urls),
 ]
