@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"peerpath solve: {exc}", file=sys.stderr)
         return 2
-    name = args.problem
+    name = "<stdin>" if args.problem == "-" else args.problem
     try:
-        if name == "-":
+        if args.problem == "-":
             text = sys.stdin.read()
         else:
             with open(name, encoding="utf-8") as handle:
