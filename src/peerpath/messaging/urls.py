@@ -1,5 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from peerpath.messaging import views
 
 app_name = "messaging"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("messages/", views.inbox, name="inbox"),
+    path("matches/<int:pk>/messages/", views.thread, name="thread"),
+    path("moderation/", views.queue, name="queue"),
+    path("moderation/<int:pk>/", views.moderate, name="moderate"),
+    path("programs/<int:pk>/message-words/", views.terms, name="terms"),
+]

@@ -1,0 +1,278 @@
+"""
+Writes for messages, their moderation and the program's list of held words.
+
+Each service checks who may act (:mod:`peerpath.messaging.rules`), saves,
+writes an audit entry in the same transaction, and sends its e-mail after
+commit. Audit entries never contain a message's text: it stays in the thread.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerpath.core.audit import audit_record
+from peerpath.core.emails import email_on_commit
+from peerpath.core.models import Role, RoleAssignment, User
+from peerpath.matching.models import Match
+from peerpath.messaging.detector import detect
+from peerpath.messaging.models import MESSAGE_MAX_LENGTH, Message, ModerationTerm, Thread
+from peerpath.messaging.rules import (
+    involves_minor,
+    is_safeguarding_lead,
+    member_participant,
+    partner_of,
+    send_refusal,
+)
+from peerpath.programs.models import Program
+from peerpath.programs.selectors import program_can_manage
+
+#: The longest reason a safeguarding lead can give for not delivering a message.
+REASON_MAX_LENGTH = 500
+
+
+def _site(path: str) -> str:
+    return f"{settings.PEERPATH_SITE_URL}{path}"
+
+
+def safeguarding_leads(program: Program) -> list[User]:
+    """The active safeguarding leads of the program's school."""
+    ids = RoleAssignment.objects.filter(
+        role=Role.SAFEGUARDING_LEAD, school_id=program.school_id
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
+def _coordinators(program: Program) -> list[User]:
+    ids = RoleAssignment.objects.filter(role=Role.COORDINATOR, school_id=program.school_id).values(
+        "user_id"
+    )
+    return list(
+        User.objects.filter(Q(pk__in=ids) | Q(coordinated_programs=program), is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _tell_recipient(message: Message, match: Match) -> None:
+    author = message.author
+    assert author is not None
+    me = member_participant(match, author)
+    assert me is not None
+    recipient = partner_of(match, me).student.user
+    email_on_commit(
+        to=[recipient.email],
+        template="message_new",
+        context={
+            "sender": author.get_short_name(),
+            "program": match.program.name,
+            "url": _site(reverse("messaging:thread", args=[match.pk])),
+        },
+        language=recipient.preferred_language or None,
+    )
+
+
+@transaction.atomic
+def message_send(*, actor: User, match: Match, body: str) -> Message:
+    """
+    Send ``body`` from ``actor`` to their partner in ``match``.
+
+    If a member is a minor and the detector finds contact details or a listed
+    word, the message is held for the school's safeguarding leads (who are
+    told by e-mail) and the recipient sees nothing of it; otherwise it is
+    delivered and the recipient is told.
+    """
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message first.")})
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            {"body": _("Keep it under %(n)d characters.") % {"n": MESSAGE_MAX_LENGTH}}
+        )
+    match = Match.objects.select_related(
+        "program__school__organization", "mentor__student__user", "mentee__student__user"
+    ).get(pk=match.pk)
+    refusal = send_refusal(match, actor)
+    if refusal:
+        raise PermissionDenied(refusal)
+    program = match.program
+    thread, _created = Thread.objects.get_or_create(match=match, defaults={"program": program})
+    terms = list(ModerationTerm.objects.filter(program=program).values_list("term", flat=True))
+    findings = detect(body, extra_terms=terms)
+    held = bool(findings) and involves_minor(match)
+    now = timezone.now()
+    message = Message.objects.create(
+        thread=thread,
+        author=actor,
+        body=body,
+        status=Message.Status.HELD if held else Message.Status.DELIVERED,
+        findings=[{"kind": f.kind, "start": f.start, "end": f.end} for f in findings],
+        created_at=now,
+        delivered_at=None if held else now,
+    )
+    audit_record(
+        actor=actor,
+        action="message.send",
+        target=message,
+        organization=program.school.organization,
+        after={"match": match.pk, "status": message.status, "found": message.finding_kinds},
+    )
+    if held:
+        leads = safeguarding_leads(program)
+        email_on_commit(
+            to=[lead.email for lead in leads] or [c.email for c in _coordinators(program)],
+            template="message_held",
+            context={
+                "program": program.name,
+                "school": program.school.name,
+                "no_lead": not leads,
+                "url": _site(reverse("messaging:queue")),
+            },
+        )
+    else:
+        _tell_recipient(message, match)
+    return message
+
+
+def _held_for_update(actor: User, message: Message) -> tuple[Message, Match]:
+    message = Message.objects.select_for_update(of=("self",)).get(pk=message.pk)
+    match = Match.objects.select_related(
+        "program__school__organization", "mentor__student__user", "mentee__student__user"
+    ).get(pk=message.thread.match_id)
+    if not is_safeguarding_lead(actor, match.program.school_id):
+        raise PermissionDenied(_("Only the school's safeguarding leads can moderate messages."))
+    if message.status != Message.Status.HELD:
+        raise ValidationError(_("This message has already been moderated."))
+    return message, match
+
+
+@transaction.atomic
+def message_release(*, actor: User, message: Message) -> Message:
+    """A safeguarding lead delivers a held message; the recipient is told."""
+    message, match = _held_for_update(actor, message)
+    now = timezone.now()
+    message.status = Message.Status.DELIVERED
+    message.delivered_at = now
+    message.moderated_by = actor
+    message.moderated_at = now
+    message.save(update_fields=["status", "delivered_at", "moderated_by", "moderated_at"])
+    audit_record(
+        actor=actor,
+        action="message.release",
+        target=message,
+        organization=match.program.school.organization,
+        before={"status": Message.Status.HELD},
+        after={"status": message.status},
+    )
+    if message.author is not None and member_participant(match, message.author) is not None:
+        _tell_recipient(message, match)
+    return message
+
+
+@transaction.atomic
+def message_reject(*, actor: User, message: Message, reason: str) -> Message:
+    """A safeguarding lead keeps a held message back; its author is told why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the message is not delivered.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": _("Keep it under %(n)d characters.") % {"n": REASON_MAX_LENGTH}}
+        )
+    message, match = _held_for_update(actor, message)
+    message.status = Message.Status.REJECTED
+    message.rejection_reason = reason
+    message.moderated_by = actor
+    message.moderated_at = timezone.now()
+    message.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at"])
+    audit_record(
+        actor=actor,
+        action="message.reject",
+        target=message,
+        organization=match.program.school.organization,
+        before={"status": Message.Status.HELD},
+        after={"status": message.status, "reason": reason},
+    )
+    if message.author is not None:
+        email_on_commit(
+            to=[message.author.email],
+            template="message_rejected",
+            context={
+                "program": match.program.name,
+                "reason": reason,
+                "url": _site(reverse("messaging:thread", args=[match.pk])),
+            },
+            language=message.author.preferred_language or None,
+        )
+    return message
+
+
+def can_edit_terms(user: User, program: Program) -> bool:
+    """Coordinators of the program and safeguarding leads of its school edit its word list."""
+    return program_can_manage(user, program) or is_safeguarding_lead(user, program.school_id)
+
+
+def _normalise_term(term: str) -> str:
+    return " ".join(term.split()).lower()
+
+
+@transaction.atomic
+def moderation_term_add(*, actor: User, program: Program, term: str) -> ModerationTerm:
+    """Add a word or phrase that holds a minor's message in ``program``."""
+    if not can_edit_terms(actor, program):
+        raise PermissionDenied(_("Only coordinators and safeguarding leads can edit this list."))
+    term = _normalise_term(term)
+    if len(term) < 2:
+        raise ValidationError({"term": _("Enter a word of at least two letters.")})
+    if len(term) > ModerationTerm._meta.get_field("term").max_length:  # type: ignore[operator]
+        raise ValidationError({"term": _("Keep it under 60 characters.")})
+    if not any(ch.isalnum() for ch in term):
+        raise ValidationError({"term": _("Enter a word, not only punctuation.")})
+    if ModerationTerm.objects.filter(program=program, term=term).exists():
+        raise ValidationError({"term": _("“%(term)s” is already on the list.") % {"term": term}})
+    try:
+        with transaction.atomic():
+            entry = ModerationTerm.objects.create(program=program, term=term, added_by=actor)
+    except IntegrityError:
+        raise ValidationError(
+            {"term": _("“%(term)s” is already on the list.") % {"term": term}}
+        ) from None
+    audit_record(
+        actor=actor,
+        action="message.term_add",
+        target=entry,
+        organization=program.school.organization,
+        after={"program": program.pk, "term": term},
+    )
+    return entry
+
+
+@transaction.atomic
+def moderation_term_remove(*, actor: User, entry: ModerationTerm) -> None:
+    """Take a word off the program's list."""
+    program = entry.program
+    if not can_edit_terms(actor, program):
+        raise PermissionDenied(_("Only coordinators and safeguarding leads can edit this list."))
+    audit_record(
+        actor=actor,
+        action="message.term_remove",
+        target=entry,
+        organization=program.school.organization,
+        before={"program": program.pk, "term": entry.term},
+    )
+    entry.delete()
+
+
+def thread_record_staff_read(*, actor: User, match: Match) -> None:
+    """A coordinator read a pair's messages: that is written to the audit log."""
+    audit_record(
+        actor=actor,
+        action="message.thread_view",
+        target=match,
+        organization=match.program.school.organization,
+    )
