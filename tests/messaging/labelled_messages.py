@@ -131,6 +131,10 @@ HARMLESS = [
     "this game is 5.99 on steam",
     "my tiktok is full of cat videos",
     "roblox is awesome",
+    "x = 100 so y = 250",
+    "line: y = 2x + 1, what's the slope?",
+    "my x is 10.5 but the answer key says 12",
+    "The answer is x = 1234 / 2",
 ]
 
 CONTACT = [

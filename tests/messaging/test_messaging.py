@@ -328,6 +328,23 @@ def test_a_message_is_moderated_once(birch):
     assert message.status == "delivered"
 
 
+def test_a_held_message_is_not_released_once_consent_is_withdrawn(birch, client):
+    message = send(birch, birch.ada, PHONE_MESSAGE)
+    consent = GuardianConsent.objects.get(participant=birch.minor_match.mentee, status="given")
+    consent_withdraw(consent=consent, actor=None)
+    login(client, birch.lead)
+    response = client.post(
+        reverse("messaging:moderate", args=[message.pk]), {"action": "release"}, follow=True
+    )
+    assert "consent is missing now" in response.text
+    message.refresh_from_db()
+    assert message.status == "held"
+    assert visible_to(birch.dee, birch.minor_match) == []
+    message_reject(actor=birch.lead, message=message, reason="Consent was withdrawn.")
+    message.refresh_from_db()
+    assert message.status == "rejected"
+
+
 def test_a_coordinator_without_the_safeguarding_role_cannot_moderate(birch, client):
     message = send(birch, birch.ada, PHONE_MESSAGE)
     with pytest.raises(PermissionDenied):

@@ -297,10 +297,12 @@ _STRONG_PLATFORMS = (
     "playstation|skype|bereal|vsco|pinterest|tumblr|venmo|cash\\s*app|imessage|facetime|"
     "fortnite|minecraft|spotify"
 )
-_WEAK_PLATFORMS = (
-    "ig|sc|tt|wa|tg|x|line|signal|messenger|yt|zoom|dc|twt|whatsap|snp|gram|threads|steam|epic"
-)
-_ANY_PLATFORM = f"{_STRONG_PLATFORMS}|{_WEAK_PLATFORMS}"
+# Abbreviations that are only a platform when followed by a name: "sc: jdoe", "ig - ada.art".
+_SHORT_PLATFORMS = "ig|sc|tt|wa|tg|yt|dc|twt|whatsap|snp|gram"
+# Words that are only a platform in "add me on ..." or "my ... is ...".
+_WORD_PLATFORMS = "x|line|signal|messenger|zoom|threads|steam|epic"
+_NAMED_PLATFORM = f"{_STRONG_PLATFORMS}|{_SHORT_PLATFORMS}"
+_ANY_PLATFORM = f"{_NAMED_PLATFORM}|{_WORD_PLATFORMS}"
 _NOT_A_HANDLE = _word_set(
     """a an the is are was it its it's me my on and or but so too to of for in at with this that
     down broken dead fun cool boring private blocked gone deleted banned new old not really very
@@ -323,7 +325,7 @@ _HANDLE_RES: list[tuple[re.Pattern[str], int | None]] = [
         None,
     ),
     # snap: handle, insta - handle, ig=handle, discord handle#1234
-    (re.compile(rf"\b(?:{_ANY_PLATFORM})(?:\s+me)?\s*(?:[:=]|\s-)\s*({_HANDLE_TOKEN})"), 1),
+    (re.compile(rf"\b(?:{_NAMED_PLATFORM})(?:\s+me)?\s*(?:[:=]|\s-)\s*({_HANDLE_TOKEN})"), 1),
     # insta is moonlight_09 (without "my", only a handle-looking name counts)
     (
         re.compile(
@@ -342,7 +344,7 @@ _HANDLE_RES: list[tuple[re.Pattern[str], int | None]] = [
     # snap username handle, insta @handle, discord tag name#1234
     (
         re.compile(
-            rf"\b(?:{_ANY_PLATFORM})\s+(?:username|user\s*name|user|name|handle|id|tag|account|acc)"
+            rf"\b(?:{_NAMED_PLATFORM})\s+(?:username|user\s*name|user|name|handle|id|tag|account|acc)"
             rf"(?:\s+(?:is|es))?\s*:?\s*({_HANDLE_TOKEN})"
         ),
         1,
@@ -377,8 +379,8 @@ def _finditer_group(
             token = match.group(group).lstrip("@").rstrip(".-")
             if token in _NOT_A_HANDLE or not re.search(r"[a-z0-9]", token):
                 continue
-            if re.fullmatch(r"\d{1,2}(?::\d\d)?", token):
-                continue
+            if not re.search(r"[a-z]", token):
+                continue  # "x = 100", "snap: 3": handles have letters
         found.append((match.start(), match.end(), kind))
     return found
 

@@ -31,6 +31,7 @@ from peerpath.messaging.rules import (
 )
 from peerpath.programs.models import Program
 from peerpath.programs.selectors import program_can_manage
+from peerpath.recruitment.readiness import has_consent
 
 #: The longest reason a safeguarding lead can give for not delivering a message.
 REASON_MAX_LENGTH = 500
@@ -153,8 +154,17 @@ def _held_for_update(actor: User, message: Message) -> tuple[Message, Match]:
 
 @transaction.atomic
 def message_release(*, actor: User, message: Message) -> Message:
-    """A safeguarding lead delivers a held message; the recipient is told."""
+    """
+    A safeguarding lead delivers a held message; the recipient is told.
+
+    Refused while either member lacks a guardian's consent (it may have been
+    withdrawn since the message was sent): minors without consent are not messaged.
+    """
     message, match = _held_for_update(actor, message)
+    if not (has_consent(match.mentor) and has_consent(match.mentee)):
+        raise ValidationError(
+            _("A guardian's consent is missing now, so the message cannot be delivered.")
+        )
     now = timezone.now()
     message.status = Message.Status.DELIVERED
     message.delivered_at = now
