@@ -217,6 +217,12 @@ CONTACT = [
     "yo add my snap jdoe_09",
     "tiktok @dancer.ada",
     "insta is moonlight_09",
+    "ada_l on snap",
+    "jdoe09 is my snap",
+    "find me on the gram",
+    "my @ is ada_l",
+    "ada@gmаil.com",
+    "555-12-34",
     # links
     "check out https://example.com/page",
     "www.mysite.com",

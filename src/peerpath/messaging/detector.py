@@ -152,6 +152,10 @@ def _number_words_to_digits(found: re.Match[str]) -> str:
     return "".join(digits)
 
 
+# Cyrillic and Greek letters that look like Latin ones ("gmаil" with a Cyrillic а).
+_LOOKALIKE_LETTERS = str.maketrans("аеорсхуіјѕԁһкмтвнωοαερτυικνχ", "aeopcxyijsdhkmtbhwoaeptuikvx")
+
+
 def _normalise(text: str) -> _Normalised:
     chars: list[str] = []
     starts: list[int] = []
@@ -159,7 +163,7 @@ def _normalise(text: str) -> _Normalised:
     for index, char in enumerate(text):
         if unicodedata.category(char) == "Cf":  # zero-width spaces and joiners, soft hyphens
             continue
-        for out in unicodedata.normalize("NFKC", char).lower():
+        for out in unicodedata.normalize("NFKC", char).lower().translate(_LOOKALIKE_LETTERS):
             chars.append(out)
             starts.append(index)
             ends.append(index + 1)
@@ -197,6 +201,10 @@ def _merge_single_digits(groups: list[str], separators: list[str]) -> list[str]:
     return merged
 
 
+def _uniform_dashes(separators: list[str]) -> bool:
+    return len(set(separators)) == 1 and separators[0] in {"-", "."}
+
+
 def _is_phone(run: str) -> bool:
     groups = re.findall(r"\d+", run)
     separators = re.split(r"\d+", run)[1:-1]
@@ -223,8 +231,8 @@ def _is_phone(run: str) -> bool:
         return True  # national numbers abroad: "06 12 34 56 78", "07700 900123"
     if lengths[0] <= 3 and lengths[-1] >= 3 and all(n >= 3 for n in lengths[1:]):
         return True  # "555 1234", "555-123-4567", "1 800 555 1234"
-    if lengths[0] >= 3 and digits >= 9 and min(lengths) >= 2:
-        return True  # "555 123 45 67"
+    if lengths[0] >= 3 and min(lengths) >= 2 and (digits >= 9 or _uniform_dashes(separators)):
+        return True  # "555 123 45 67", "555-12-34"
     return bool(any(s.strip() in {"-", "."} for s in separators) and min(lengths) >= 3)
 
 
@@ -320,7 +328,7 @@ _HANDLE_RES: list[tuple[re.Pattern[str], int | None]] = [
         re.compile(
             r"\b(?:add|follow|dm|pm|msg|message|text|hmu|hit\s+me\s+up|find|friend|call|"
             r"facetime|ft|talk\s+to|chat\s+with|reach|contact|sub(?:scribe)?\s+to)"
-            rf"(?:\s+me)?(?:\s+up)?\s+(?:on|at|in|via|through|thru)\s+(?:{_ANY_PLATFORM})\b"
+            rf"(?:\s+me)?(?:\s+up)?\s+(?:on|at|in|via|through|thru)\s+(?:the\s+)?(?:{_ANY_PLATFORM})\b"
         ),
         None,
     ),
@@ -358,6 +366,16 @@ _HANDLE_RES: list[tuple[re.Pattern[str], int | None]] = [
     ),
     # discord name#1234
     (re.compile(r"(?<![\w#])[a-z0-9_.]{2,32}#\d{4}\b"), None),
+    # ada_l on snap, jdoe09 is my snap (a handle-looking name before the platform)
+    (
+        re.compile(
+            r"(@?(?=[a-z0-9_.]*[a-z])[a-z0-9_.]*[0-9_.][a-z0-9_.]*[a-z0-9_])"
+            rf"\s+(?:on|is\s+my|es\s+mi)\s+(?:the\s+)?(?:{_NAMED_PLATFORM})\b"
+        ),
+        1,
+    ),
+    # my @ is ada_l
+    (re.compile(rf"\bmy\s+@\s*(?:is|:|=)\s*({_HANDLE_TOKEN})"), 1),
 ]
 # @handle on its own (not "@ the library", "@3pm", "@lunch")
 _AT_HANDLE_RE = re.compile(r"(?<![\w@.])@([a-z_][a-z0-9_.]{1,29})")
