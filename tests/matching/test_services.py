@@ -173,7 +173,7 @@ def test_publish_denied_to_another_school(cohort):
 
 
 def test_late_applicants_fill_remaining_capacity_without_touching_published_matches(cohort):
-    from .conftest import add
+    from matchlib import add
 
     first = match_round_start(actor=cohort.coordinator, program=cohort.program)
     published = {m.pk for m in match_round_publish(actor=cohort.coordinator, match_round=first)}
