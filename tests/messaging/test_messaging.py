@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from messaging_testlib import build_school, give_consent, years_ago
 
-from conftest import build_school, years_ago
 from factories import PASSWORD, make_coordinator
 from peerpath.core.models import AuditEntry
 from peerpath.matching.services import match_close
@@ -159,8 +159,6 @@ def test_a_minor_of_unknown_age_counts_as_a_minor(birch):
     mentee.age_band = ""
     mentee.save(update_fields=["birth_date", "age_band"])
     # Unknown age needs consent in this program; give it so that Eve may still write.
-    from conftest import give_consent
-
     give_consent(birch.adult_match.mentee, birch.guardian)
     assert send(birch, birch.ben, PHONE_MESSAGE, match=birch.adult_match).status == "held"
     mentee.birth_date = years_ago(30)
