@@ -1,0 +1,19 @@
+"""What the navigation shows each person."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from peerpath.core.access import scope_for
+from peerpath.core.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, bool]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    return {
+        "nav_is_student": hasattr(user, "student_profile"),
+        "nav_is_safeguarding_lead": bool(scope.schools_with(Role.SAFEGUARDING_LEAD)),
+    }
