@@ -130,3 +130,24 @@ def test_close_page_only_for_coordinators(cohort):
     )
     assert survey.status_code == 302
     assert match.exit_surveys.get().rating == 4
+
+
+def test_large_rounds_run_in_the_background_with_visible_progress(cohort, settings):
+    from django.core.management import call_command
+
+    settings.PEERPATH_MATCH_INLINE_LIMIT = 0  # every round goes to the worker
+    client = login(cohort.coordinator)
+    response = client.post(reverse("matching:program", args=[cohort.program.pk]), {"action": "run"})
+    match_round = MatchRound.objects.get()
+    assert match_round.status == "queued"
+    page = client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in page  # the page polls instead of blocking
+    status = client.get(reverse("matching:round-status", args=[match_round.pk]))
+    assert "HX-Refresh" not in status
+    assert "Waiting to run" in status.content.decode()
+    call_command("worker", "--once")
+    match_round.refresh_from_db()
+    assert match_round.status == "proposed"
+    assert match_round.result["matched"] == 3
+    done = client.get(reverse("matching:round-status", args=[match_round.pk]))
+    assert done["HX-Refresh"] == "true"
