@@ -290,3 +290,52 @@ def test_pair_by_hand_outside_a_round(cohort, django_capture_on_commit_callbacks
         match_create_manual(
             actor=cohort.coordinator, program=cohort.program, mentor=ben, mentee=cohort.mentees[1]
         )
+
+
+def test_a_close_that_fails_half_way_changes_nothing(cohort, monkeypatch):
+    import peerpath.matching.services as services
+
+    first = match_round_start(actor=cohort.coordinator, program=cohort.program)
+    match_round_publish(actor=cohort.coordinator, match_round=first)
+    match = Match.objects.get(mentee=cohort.mentees[0])
+    real = services.participant_transition
+    calls = []
+
+    def fail_on_second(**kwargs):
+        calls.append(kwargs["participant"].pk)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "participant_transition", fail_on_second)
+    with pytest.raises(RuntimeError):
+        match_close(actor=cohort.coordinator, match=match, reason="goals_met")
+    match.refresh_from_db()
+    assert match.status == "active"
+    assert set(
+        Participant.objects.filter(pk__in=[match.mentor_id, match.mentee_id]).values_list(
+            "status", flat=True
+        )
+    ) == {"matched"}
+
+
+def test_a_publish_that_fails_half_way_changes_nothing(cohort, monkeypatch):
+    import peerpath.matching.services as services
+
+    match_round = match_round_start(actor=cohort.coordinator, program=cohort.program)
+    real = services.participant_transition
+    calls = []
+
+    def fail_on_fourth(**kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("power cut")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "participant_transition", fail_on_fourth)
+    with pytest.raises(RuntimeError):
+        match_round_publish(actor=cohort.coordinator, match_round=match_round)
+    assert not Match.objects.exists()
+    assert set(Participant.objects.values_list("status", flat=True)) == {"ready"}
+    match_round.refresh_from_db()
+    assert match_round.status == "proposed"
