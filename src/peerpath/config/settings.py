@@ -234,3 +234,41 @@ TASKS = {
 
 # Program-level defaults that a coordinator can override per program.
 PEERPATH_PAGE_SIZE = 25
+
+# The REST API (``/api/v1/``): per-user tokens first, so that a request without
+# credentials is answered 401 with a ``WWW-Authenticate`` header; the session
+# (with CSRF) serves the browsable API to people logged in to the web app.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "peerpath.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "peerpath.api.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "peerpath.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "peerpath.api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peerpath API",
+    "DESCRIPTION": (
+        "Programs, participants, applications and matches of the schools you work in, "
+        "with the same access rules as the Peerpath web app. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgramStatusEnum": "peerpath.api.schema.PROGRAM_STATUSES",
+        "ParticipantStatusEnum": "peerpath.api.schema.PARTICIPANT_STATUSES",
+        "MatchRoundStatusEnum": "peerpath.api.schema.MATCH_ROUND_STATUSES",
+        "MatchStatusEnum": "peerpath.api.schema.MATCH_STATUSES",
+        "MatchCloseReasonEnum": "peerpath.api.schema.MATCH_CLOSE_REASONS",
+    },
+}
