@@ -6,3 +6,5 @@ class MeetingsConfig(AppConfig):
     name = "peerpath.meetings"
     label = "meetings"
     verbose_name = _("Sessions, goals and calendars")
+    # Called by ``peerpath worker`` every minute or so (see matching's worker command).
+    periodic_steps = ("peerpath.meetings.reminders.reminders_enqueue_due",)
