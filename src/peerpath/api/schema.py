@@ -72,7 +72,12 @@ class AutoSchema(openapi.AutoSchema):
         return responses
 
     def _get_filter_parameters(self) -> list[dict[str, Any]]:
-        """Carry the filters' bounds (``max_length``, ``min_value``) into the schema."""
+        """
+        Carry the filters' bounds (``max_length``, ``min_value``) into the schema.
+
+        An empty choice (``?status=``, as the browsable API's filter form
+        sends) means "any", so it is part of the documented values.
+        """
         parameters: list[dict[str, Any]] = super()._get_filter_parameters()
         filterset_class = getattr(self.view, "filterset_class", None)
         if filterset_class is None:
@@ -85,6 +90,8 @@ class AutoSchema(openapi.AutoSchema):
                 parameter["schema"]["maxLength"] = found.extra["max_length"]
             if "min_value" in found.extra:
                 parameter["schema"]["minimum"] = found.extra["min_value"]
+            if "enum" in parameter["schema"] and "" not in parameter["schema"]["enum"]:
+                parameter["schema"]["enum"] = [*parameter["schema"]["enum"], ""]
         return parameters
 
     def get_tags(self) -> list[str]:

@@ -162,6 +162,9 @@ class MatchRoundPublishApi(Api):
 class MatchOutput(serializers.ModelSerializer):
     mentor = PartnerOutput()
     mentee = PartnerOutput()
+    close_reason = serializers.ChoiceField(
+        choices=Match.CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Match
