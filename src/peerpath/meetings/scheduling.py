@@ -70,7 +70,9 @@ def slot_datetimes(
     """Start and end of slot ``code`` on ``day`` (which must be the slot's weekday)."""
     _day_code, index = code.split("-")
     start = local_datetime(day, SLOT_TIMES[int(index)][0], time_zone)
-    return start, start + dt.timedelta(minutes=minutes)
+    # Add the duration in UTC: aware arithmetic inside one zone is wall-clock arithmetic.
+    end = (start.astimezone(dt.UTC) + dt.timedelta(minutes=minutes)).astimezone(start.tzinfo)
+    return start, end
 
 
 def weekly_occurrences(starts_at: dt.datetime, count: int, time_zone: str) -> list[dt.datetime]:

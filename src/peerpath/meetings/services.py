@@ -245,7 +245,8 @@ def session_schedule(
     location, online_url = _clean_place(location, online_url)
     _check_consent(people)
     tz = program.school.time_zone
-    starts = weekly_occurrences(starts_at, weeks, tz)
+    # Aware arithmetic in a zone adds wall-clock time; durations are added in UTC.
+    starts = [s.astimezone(dt.UTC) for s in weekly_occurrences(starts_at, weeks, tz)]
     _check_free(people, starts, minutes, tz=tz)
     series = uuid.uuid4() if weeks > 1 else None
     sessions = [
@@ -294,6 +295,7 @@ def session_record_held(
     program, people, found, _group = _check_target(match=match, group=None)
     _require(actor, people, program, "mentor", "mentee")
     now = now or timezone.now()
+    starts_at = starts_at.astimezone(dt.UTC)
     if starts_at + dt.timedelta(minutes=duration_minutes) > now:
         raise ValidationError(_("Only a meeting that has already ended can be recorded."))
     _check_consent(people)
@@ -429,6 +431,7 @@ def session_reschedule(
     if starts_at <= now:
         raise ValidationError(_("Choose a time in the future."))
     minutes = duration_minutes or session.duration_minutes
+    starts_at = starts_at.astimezone(dt.UTC)
     new_location, new_url = _clean_place(
         session.location if location is None else location,
         session.online_url if online_url is None else online_url,
