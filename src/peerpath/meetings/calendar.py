@@ -120,8 +120,8 @@ def yearly_vtimezone(name: str) -> icalendar.Timezone | None:
         daylight = after > before
         part = icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
         first = years[_RULE_YEARS[0]]
-        start = next(t for t in first if t[1] == before and t[2] == after)
-        part.add("dtstart", (start[0] + before).replace(tzinfo=None))
+        earliest = next(t[0] for t in first if t[1] == before and t[2] == after)
+        part.add("dtstart", (earliest + before).replace(tzinfo=None))
         part.add("rrule", {"freq": "yearly", "bymonth": local.month, "byday": chosen})
         part.add("tzoffsetfrom", before)
         part.add("tzoffsetto", after)
