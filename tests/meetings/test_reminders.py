@@ -231,7 +231,7 @@ def test_a_worker_that_dies_between_claim_and_send(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_peerpath_worker_enqueues_and_runs_reminder_tasks(settings, time_machine=None):
+def test_peerpath_worker_enqueues_and_runs_reminder_tasks(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     world = build_world("oak")
     soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=3)
