@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from factories import PASSWORD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "meetings"))
-from meetings_testlib import build_world  # noqa: E402
+from meetings_testlib import build_world
 
-from peerpath.meetings.models import Goal, Session, SessionLog  # noqa: E402
+from peerpath.meetings.models import Goal, Session, SessionLog
 
 
 def test_schedule_log_and_goal(page, mobile_page, settings):
@@ -88,7 +88,9 @@ def test_schedule_log_and_goal(page, mobile_page, settings):
     # Dee, on a phone, sees the shared log and goal but not Ada's private note.
     login(mobile_page, world.dee.email, PASSWORD)
     mobile_page.goto(f"/sessions/{session.pk}/")
-    expect(mobile_page.get_by_role("definition").filter(has_text="Linear equations")).to_be_visible()
+    expect(
+        mobile_page.get_by_role("definition").filter(has_text="Linear equations")
+    ).to_be_visible()
     expect(mobile_page.get_by_text("Remember to bring the calculator")).to_have_count(0)
     assert_accessible(mobile_page)
     assert_no_horizontal_overflow(mobile_page)
