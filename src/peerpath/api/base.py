@@ -28,7 +28,17 @@ _HANDLERS = ("get", "post", "put", "patch", "delete")
 
 
 class Api(generics.GenericAPIView):
-    """One API operation: authenticated (see ``REST_FRAMEWORK``), JSON in and out."""
+    """
+    One API operation: authenticated (see ``REST_FRAMEWORK``), JSON in and out.
+
+    A write operation names its ``input_serializer``; :meth:`input` validates
+    the request body with it, and the browsable API builds its form from it.
+    """
+
+    input_serializer: type[serializers.Serializer] = serializers.Serializer
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return self.input_serializer
 
     def actor(self) -> User:
         user = self.request.user
@@ -42,9 +52,9 @@ class Api(generics.GenericAPIView):
             raise Http404
         return found
 
-    def input(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> Any:
-        """Validate the request body with ``serializer_class`` and return its data (400 if bad)."""
-        serializer = serializer_class(data=self.request.data, **kwargs)
+    def input(self, **kwargs: Any) -> Any:
+        """Validate the request body with ``input_serializer`` and return its data (400 if bad)."""
+        serializer = self.input_serializer(data=self.request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
@@ -93,6 +103,11 @@ def endpoint(*operations: type[Api]) -> Any:
         seen[handlers[0]] = operation
     if len(operations) == 1:
         return operations[0].as_view()
+    writes = [op for method, op in seen.items() if method != "get"]
+    assert len(writes) <= 1, "one write operation per URL, so that its input is unambiguous"
     name = "".join(op.__name__.removesuffix("Api") for op in operations) + "Api"
-    combined: type[Api] = type(name, operations, {"__doc__": operations[0].__doc__})
+    attributes: dict[str, Any] = {"__doc__": operations[0].__doc__}
+    if writes:
+        attributes["input_serializer"] = writes[0].input_serializer
+    combined: type[Api] = type(name, operations, attributes)
     return combined.as_view()

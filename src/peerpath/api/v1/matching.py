@@ -230,6 +230,7 @@ class MatchRetrieveApi(Api):
 
 class MatchCloseApi(Api):
     queryset = Match.objects.none()
+    input_serializer = MatchCloseInput
 
     @extend_schema(
         operation_id="matches_close", request=MatchCloseInput, responses={200: MatchOutput}
@@ -240,6 +241,6 @@ class MatchCloseApi(Api):
         match, relation = selectors.match_get_for_user(actor, pk)
         if relation != "coordinator":
             raise PermissionDenied
-        data = self.input(MatchCloseInput)
+        data = self.input()
         match = match_close(actor=actor, match=match, **data)
         return Response(MatchOutput(match).data)

@@ -101,6 +101,7 @@ class ProgramListApi(ListApi):
 
 class ProgramCreateApi(Api):
     queryset = Program.objects.none()
+    input_serializer = ProgramCreateInput
 
     @extend_schema(request=ProgramCreateInput, responses={201: ProgramOutput})
     def post(self, request: Request) -> Response:
@@ -109,7 +110,7 @@ class ProgramCreateApi(Api):
         schools = schools_managed_by(actor)
         if not schools:
             raise PermissionDenied
-        data = dict(self.input(ProgramCreateInput, schools=schools))
+        data = dict(self.input(schools=schools))
         program = program_create(actor=actor, school=data.pop("school"), **data)
         return Response(ProgramOutput(program).data, status=status.HTTP_201_CREATED)
 
@@ -125,13 +126,14 @@ class ProgramRetrieveApi(Api):
 
 class ProgramUpdateApi(Api):
     queryset = Program.objects.none()
+    input_serializer = ProgramUpdateInput
 
     @extend_schema(request=ProgramUpdateInput, responses=ProgramOutput)
     def patch(self, request: Request, pk: int) -> Response:
         """Change some of a program's settings; only its coordinators may."""
         actor = self.actor()
         program = program_get_managed(actor, pk)
-        data = self.input(ProgramUpdateInput, partial=True)
+        data = self.input(partial=True)
         program = program_update(actor=actor, program=program, **data)
         return Response(ProgramOutput(program).data)
 
@@ -231,6 +233,7 @@ class ParticipantRetrieveApi(Api):
 
 class ParticipantTransitionApi(Api):
     queryset = Participant.objects.none()
+    input_serializer = ParticipantTransitionInput
 
     @extend_schema(
         operation_id="programs_participants_transition",
@@ -247,7 +250,7 @@ class ParticipantTransitionApi(Api):
         actor = self.actor()
         program = program_get_managed(actor, program_pk)
         participant = self.get_in(_participants(program), pk)
-        data = self.input(ParticipantTransitionInput)
+        data = self.input()
         participant_transition(
             actor=actor, participant=participant, to_status=data["status"], reason=data["reason"]
         )

@@ -110,6 +110,7 @@ class ApplicationListApi(ListApi):
 
 class ApplicationDecideApi(Api):
     queryset = Participant.objects.none()
+    input_serializer = DecisionInput
 
     @extend_schema(
         operation_id="programs_applications_decide",
@@ -125,7 +126,7 @@ class ApplicationDecideApi(Api):
         """
         actor = self.actor()
         program = program_get_managed(actor, program_pk)
-        data: dict[str, Any] = self.input(DecisionInput)
+        data: dict[str, Any] = self.input()
         ids = sorted(set(data["participants"]))
         chosen = list(
             Participant.objects.filter(
