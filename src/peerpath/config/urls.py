@@ -6,6 +6,7 @@ from peerpath.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

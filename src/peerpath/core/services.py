@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from peerpath.core.access import forget_scope
 from peerpath.core.audit import audit_record, snapshot
@@ -106,3 +109,27 @@ def role_grant(
         )
     forget_scope(user)
     return assignment
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """
+    Remember the language ``user`` reads Peerpath in (a code of ``LANGUAGES``,
+    or ``""`` to follow the browser); e-mails to them use it too.
+    """
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose a language Peerpath offers.")})
+    if user.preferred_language == language:
+        return user
+    before = snapshot(user, ["preferred_language"])
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    audit_record(
+        actor=user,
+        action="user.set_language",
+        target=user,
+        organization=user.organization,
+        before=before,
+        after=snapshot(user, ["preferred_language"]),
+    )
+    return user

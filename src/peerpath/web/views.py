@@ -1,13 +1,18 @@
-"""The role-aware home page."""
+"""The role-aware home page and the language switcher."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import check_for_language
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from peerpath.core.access import schools_managed_by, scope_for
 from peerpath.core.models import User
+from peerpath.core.services import user_set_language
 from peerpath.matching.selectors import matches_for_user
 from peerpath.programs.lifecycle import DISPLAY_ORDER
 from peerpath.programs.models import ParticipantStatus
@@ -45,3 +50,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "my_matches": list(matches_for_user(user).filter(status="active")),
     }
     return render(request, "web/home.html", context)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """
+    Django's ``set_language`` (language cookie, back to ``next``), and for a
+    logged-in person also their saved ``preferred_language``, which e-mails
+    and every later visit on any device follow.
+    """
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        isinstance(user, User)
+        and language in dict(settings.LANGUAGES)
+        and check_for_language(language)
+    ):
+        user_set_language(user=user, language=language)
+    return response
