@@ -21,5 +21,5 @@ urlpatterns = [
     path("docs/", views.docs, name="docs"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
-    re_path(r"^(?s:.*)$", views.NotFoundApi.as_view(), name="not-found"),
+    re_path(r"^[\s\S]*$", views.NotFoundApi.as_view(), name="not-found"),
 ]
