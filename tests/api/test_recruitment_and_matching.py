@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from api_testlib import World, token_client
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
+from factories import TERM_END
 from peerpath.matching.models import Match, MatchRound
+from peerpath.meetings.services import goal_create, session_schedule
 from peerpath.programs.models import Participant
 
 V1 = "/api/v1"
@@ -251,6 +256,41 @@ def test_partners_read_their_match_but_only_coordinators_close_it(world: World) 
     assert match.status == "active"
 
 
+def test_a_matchs_sessions_and_goals_for_its_partners_and_coordinators(world: World) -> None:
+    match = _published(world)[0]
+    mentor = match.mentor.student.user
+    starts = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    session = session_schedule(
+        actor=world.coordinator, match=match, starts_at=starts, location="Library"
+    )[0]
+    goal = goal_create(
+        actor=mentor, match=match, what="Pass algebra", measure="Test score", due_on=TERM_END
+    )
+
+    sessions = token_client(world.coordinator).get(f"{V1}/matches/{match.pk}/sessions/").json()
+    assert [(s["id"], s["match"], s["status"]) for s in sessions["results"]] == [
+        (session.pk, match.pk, "scheduled")
+    ]
+    client = Client()
+    client.force_login(mentor)
+    goals = client.get(f"{V1}/matches/{match.pk}/goals/").json()["results"]
+    assert goals == [
+        {
+            "id": goal.pk,
+            "match": match.pk,
+            "what": "Pass algebra",
+            "measure": "Test score",
+            "due_on": "2027-01-29",
+            "status": "active",
+            "progress": 0,
+            "last_update_at": None,
+        }
+    ]
+    assert token_client(world.teacher).get(f"{V1}/matches/{match.pk}/goals/").status_code == 403
+    elm = token_client(world.elm_coordinator)
+    assert elm.get(f"{V1}/matches/{match.pk}/sessions/").status_code == 404
+
+
 def test_unknown_api_paths_are_json_not_html(world: World) -> None:
     client = token_client(world.coordinator)
     assert client.get(f"{V1}/meetings/").json() == {"detail": "Not found."}
@@ -264,7 +304,7 @@ def test_the_schema_and_the_docs_use_local_assets_only(world: World) -> None:
     client = Client()
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert schema["openapi"].startswith("3.")
-    assert len([op for path in schema["paths"].values() for op in path]) == 20
+    assert len([op for path in schema["paths"].values() for op in path]) == 22
     assert schema["components"]["securitySchemes"]["apiToken"] == {
         "type": "http",
         "scheme": "bearer",

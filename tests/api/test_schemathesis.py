@@ -113,6 +113,8 @@ def _known(world: World) -> Known:
         "/match-rounds/{id}/publish/": {"id": rounds.pk},
         "/matches/{id}/": {"id": match.pk},
         "/matches/{id}/close/": {"id": match.pk},
+        "/matches/{match_pk}/sessions/": {"match_pk": match.pk},
+        "/matches/{match_pk}/goals/": {"match_pk": match.pk},
     }
     bodies = {
         "POST /programs/": {"school": world.cohort.school.pk},

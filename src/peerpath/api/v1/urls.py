@@ -2,8 +2,9 @@
 The routes of ``/api/v1/``.
 
 Each domain app has a module here (``core``, ``programs``, ``recruitment``,
-``matching``); a new domain adds its module and a block below, using the
-same selectors and services as its web views.
+``matching``, ``meetings``); a new domain (survey responses, outcomes) adds
+its module and a block below, using the same selectors and services as its
+web views.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from django.urls import path
 
 from peerpath.api.base import endpoint
-from peerpath.api.v1 import core, matching, programs, recruitment
+from peerpath.api.v1 import core, matching, meetings, programs, recruitment
 
 urlpatterns = [
     # core
@@ -71,4 +72,11 @@ urlpatterns = [
     path("programs/<int:program_pk>/matches/", endpoint(matching.MatchListApi), name="matches"),
     path("matches/<int:pk>/", endpoint(matching.MatchRetrieveApi), name="match"),
     path("matches/<int:pk>/close/", endpoint(matching.MatchCloseApi), name="match-close"),
+    # meetings
+    path(
+        "matches/<int:match_pk>/sessions/",
+        endpoint(meetings.MatchSessionListApi),
+        name="match-sessions",
+    ),
+    path("matches/<int:match_pk>/goals/", endpoint(meetings.MatchGoalListApi), name="match-goals"),
 ]
