@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from i18n_check import SRC, check_template, template_files  # noqa: E402
+from i18n_check import SRC, check_template, template_files
 
 LOCALE = SRC / "locale"
 PO = LOCALE / "es" / "LC_MESSAGES" / "django.po"
@@ -75,7 +75,7 @@ def test_checker_finds_unmarked_text(tmp_path, body):
         '<script>const label = "Not user text";</script><style>p::after { content: "x"; }</style>',
         "<code>Authorization: Bearer {{ key }}</code>",
         "{# A comment #}{% comment %}Notes for developers{% endcomment %}",
-        '<nav aria-label="{% translate \'Main\' %}"></nav>',
+        "<nav aria-label=\"{% translate 'Main' %}\"></nav>",
         '{{ value|default:_("Not set") }} {{ value|default:"–" }} {{ flag|yesno:_("yes,no") }}',
     ],
 )
@@ -121,7 +121,8 @@ MESSAGES = [e for e in PO_ENTRIES if e["msgid"]]
 
 
 def test_catalogue_is_there_and_large():
-    assert PO.exists() and MO.exists()
+    assert PO.exists()
+    assert MO.exists()
     assert len(MESSAGES) > 1000
 
 
@@ -135,9 +136,7 @@ def test_header_has_spanish_plural_forms():
 def test_every_message_is_translated_and_none_is_fuzzy():
     fuzzy = [e["msgid"] for e in MESSAGES if "fuzzy" in e.get("flags", set())]  # type: ignore[operator]
     missing = [
-        e["msgid"]
-        for e in MESSAGES
-        if not all(e[k] for k in e if str(k).startswith("msgstr"))
+        e["msgid"] for e in MESSAGES if not all(e[k] for k in e if str(k).startswith("msgstr"))
     ]
     assert not fuzzy, f"{len(fuzzy)} fuzzy: {fuzzy[:10]}"
     assert not missing, f"{len(missing)} untranslated: {missing[:10]}"
@@ -164,7 +163,8 @@ def test_plural_messages_have_both_forms():
     plurals = [e for e in MESSAGES if "msgid_plural" in e]
     assert plurals
     for e in plurals:
-        assert e.get("msgstr[0]") and e.get("msgstr[1]"), e["msgid"]
+        assert e.get("msgstr[0]"), e["msgid"]
+        assert e.get("msgstr[1]"), e["msgid"]
 
 
 def test_compiled_catalogue_matches_the_po_file():
