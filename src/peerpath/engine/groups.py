@@ -1,0 +1,342 @@
+"""
+Group formation: study groups, buddy systems and mentorship circles.
+
+Partition participants into groups of ``min_size`` to ``max_size`` members
+so that every group has at least ``min_shared_slots`` free time slots common
+to all its members, the leader rule holds, ``together``/``apart`` pairs are
+respected and, where the numbers allow, nobody is the only one of their kind
+in a group; among such groupings, maximise the lowest group score, then the
+mean (the max-min objective of CATME Team-Maker [1]_).  The search is a
+seeded constructive start followed by iterated local search [2]_; see
+:mod:`peerpath.engine.grouping.search` and docs/groups.md.
+
+>>> from peerpath.engine.groups import GroupProblem, Participant, form_groups
+>>> people = [Participant(f"p{i}", slots={"mon", "tue"}) for i in range(4)]
+>>> result = form_groups(GroupProblem(tuple(people), min_size=2, max_size=2))
+>>> [g.members for g in result.groups]
+[('p0', 'p1'), ('p2', 'p3')]
+
+References
+----------
+.. [1] Layton, R. A., Loughry, M. L., Ohland, M. W. and Ricco, G. D. (2010).
+   "Design and validation of a web-based system for assigning members to
+   teams using instructor-specified criteria." *Advances in Engineering
+   Education* 2(1), 1-28.
+.. [2] Lourenço, H. R., Martin, O. C. and Stützle, T. (2003). "Iterated
+   local search." In *Handbook of Metaheuristics*, 320-353. Kluwer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .grouping.encode import Encoded, Plan, encode, plan_groups
+from .grouping.model import (
+    CRITERION_KINDS,
+    LEADER_RULES,
+    PREFERENCES,
+    Group,
+    GroupCriterion,
+    GroupProblem,
+    GroupResult,
+    IsolationRule,
+    LeftOut,
+    Participant,
+    SearchOptions,
+    group_problem_from_dict,
+    validate_group_problem,
+)
+from .grouping.search import defaults, search
+from .grouping.state import State
+from .problem import SCORE_SCALE, ProblemError
+
+__all__ = [
+    "CRITERION_KINDS",
+    "LEADER_RULES",
+    "PREFERENCES",
+    "Group",
+    "GroupCriterion",
+    "GroupProblem",
+    "GroupResult",
+    "IsolationRule",
+    "LeftOut",
+    "Participant",
+    "ProblemError",
+    "SearchOptions",
+    "evaluate_groups",
+    "form_groups",
+    "group_problem_from_dict",
+    "validate_group_problem",
+]
+
+
+def _points(units: int | np.integer[Any]) -> float:
+    return round(int(units) / SCORE_SCALE, 6)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _groups_of(st: State, order: Sequence[int], names: Sequence[str]) -> tuple[Group, ...]:
+    enc = st.enc
+    prob = enc.problem
+    out = []
+    for name, g in zip(names, order, strict=True):
+        members = sorted(st.members[g])
+        row = np.array([g])
+        parts = st.contributions(
+            st.size[row], [s[row] for s in st.S2], st.s1[row], st.s2[row]
+        )[0]
+        words = st.gand[g]
+        shared = tuple(
+            s
+            for k, s in enumerate(enc.slot_names)
+            if (int(words[k >> 6]) >> (k & 63)) & 1
+        )
+        out.append(
+            Group(
+                id=name,
+                members=tuple(enc.ids[i] for i in members),
+                leaders=tuple(enc.ids[i] for i in members if enc.leader[i]),
+                shared_slots=shared,
+                score=_points(int(parts.sum())),
+                explanation={
+                    c.name: _points(int(v)) for c, v in zip(prob.criteria, parts, strict=True)
+                },
+            )
+        )
+    return tuple(out)
+
+
+def _isolation_warnings(st: State, order: Sequence[int], names: Sequence[str]) -> list[str]:
+    enc = st.enc
+    out = []
+    for name, g in zip(names, order, strict=True):
+        for f, covered in enc.iso:
+            fld = enc.fields[f]
+            for i in sorted(st.members[g]):
+                c = fld.codes[i]
+                if covered[c] and st.counts[f][g, c] == 1:
+                    out.append(
+                        f'group {name}: "{enc.ids[i]}" is the only member with '
+                        f"{fld.name} = {fld.values[c]!r}"
+                    )
+    return out
+
+
+def _pair_messages(st: State) -> list[str]:
+    enc, go = st.enc, st.group_of
+    out = []
+    for u, v in enc.together.tolist():
+        if go[u] != go[v]:
+            out.append(f'"{enc.ids[u]}" and "{enc.ids[v]}" must be in the same group')
+    for u, v in enc.apart.tolist():
+        if go[u] == go[v] and go[u] >= 0:
+            out.append(f'"{enc.ids[u]}" and "{enc.ids[v]}" must be in different groups')
+    return out
+
+
+def _leader_phrase(rule: str) -> str:
+    return "exactly one leader" if rule == "exactly_one" else "at least one leader"
+
+
+def _left_out(st: State | None, enc: Encoded, plan: Plan) -> list[LeftOut]:
+    prob = enc.problem
+    k = prob.min_shared_slots
+    forced = int(plan.eligible.sum()) - plan.placeable
+    out = []
+    for i in range(enc.n):
+        if i in plan.reasons:
+            out.append(LeftOut(enc.ids[i], plan.reasons[i]))
+            continue
+        if st is not None and st.group_of[i] >= 0:
+            continue
+        if forced > 0 and plan.size_reason:
+            reason = plan.size_reason
+        elif st is None or st.G == 0:
+            reason = "no group could be formed"
+        else:
+            room = st.size < st.b
+            fits = room & (
+                np.bitwise_count(st.gand & enc.bits[i][None, :]).sum(axis=1) >= k
+            )
+            if not room.any():
+                reason = "every group is full"
+            elif not fits.any():
+                reason = f"no group with room shares {_plural(k, 'free slot')} with this participant"
+            else:
+                reason = "no grouping found that places this participant without breaking a rule"
+        out.append(LeftOut(enc.ids[i], reason))
+    return out
+
+
+def _canonical(st: State) -> list[int]:
+    live = [g for g in range(st.G) if st.members[g]]
+    return sorted(live, key=lambda g: min(st.members[g]))
+
+
+def form_groups(
+    problem: GroupProblem, *, seed: int = 0, options: SearchOptions | None = None
+) -> GroupResult:
+    """
+    Form groups for a whole cohort.
+
+    Parameters
+    ----------
+    problem : GroupProblem
+        Validated here; invalid input raises ``ProblemError`` naming the entry.
+    seed : int
+        Seeds every random choice: the same problem, seed and options give
+        the same result.
+    options : SearchOptions, optional
+        Effort of the search (restarts, rounds, sample).
+
+    Returns
+    -------
+    GroupResult
+        Groups (ids ``g1``, ``g2``, ... in order of their first member in the
+        input) with members, leaders, shared slots and the score explained by
+        criterion; participants left out with the reason; or
+        ``feasible=False`` with the reason when no grouping meets the hard
+        constraints.
+
+    References
+    ----------
+    See the module docstring: Layton et al. (2010) for the max-min
+    objective, Lourenço, Martin & Stützle (2003) for iterated local search.
+    """
+    started = time.perf_counter()
+    validate_group_problem(problem)
+    options = options or SearchOptions()
+    enc = encode(problem)
+    plan = plan_groups(enc)
+    best, work = search(enc, plan, seed, options)
+    restarts, rounds, sample = defaults(int(plan.eligible.sum()), options)
+    stats: dict[str, Any] = {
+        "participants": enc.n,
+        "seed": seed,
+        "restarts": restarts,
+        "rounds": rounds,
+        "sample": sample,
+        "group_counts_tried": work.group_counts[:restarts],
+        "evaluations": work.evaluations,
+        "moves": work.moves,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    return _result(enc, plan, best, stats)
+
+
+def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -> GroupResult:
+    prob = enc.problem
+    left = _left_out(st, enc, plan)
+
+    def infeasible(reason: str) -> GroupResult:
+        return GroupResult(False, reason, (), tuple(left), 0.0, 0.0, stats=stats)
+
+    if enc.n == 0:
+        return GroupResult(True, None, (), (), 0.0, 0.0, stats=stats)
+    if st is None or st.G == 0:
+        if plan.eligible.any() and plan.size_reason:
+            return infeasible(f"no group can be formed: {plan.size_reason}")
+        first = left[0]
+        return infeasible(f'no group can be formed: "{first.participant}" {first.reason}')
+    if st.hard:
+        bad = [g for g in range(st.G) if st.lviol[g]]
+        if bad:
+            return infeasible(
+                f"no grouping found in which every group has {_leader_phrase(prob.leaders)} "
+                f"with {_plural(prob.min_shared_slots, 'shared free slot')}"
+            )
+        return infeasible(f"no grouping found in which {_pair_messages(st)[0]}")
+    if left and not prob.allow_left_out:
+        if plan.size_reason and int(plan.eligible.sum()) > plan.placeable:
+            return infeasible(plan.size_reason.split(";")[0])
+        first = left[0]
+        return infeasible(f'"{first.participant}" cannot be placed: {first.reason}')
+    order = _canonical(st)
+    names = [f"g{k + 1}" for k in range(len(order))]
+    groups = _groups_of(st, order, names)
+    scores = [g.score for g in groups]
+    return GroupResult(
+        feasible=True,
+        reason=None,
+        groups=groups,
+        left_out=tuple(left),
+        min_score=min(scores),
+        mean_score=round(float(np.mean(scores)), 6),
+        warnings=tuple(_isolation_warnings(st, order, names)),
+        stats={**stats, "groups": len(groups), "left_out": len(left)},
+    )
+
+
+def evaluate_groups(
+    problem: GroupProblem, groups: Sequence[Sequence[str]] | Mapping[str, Sequence[str]]
+) -> GroupResult:
+    """
+    Score a given grouping and list every rule it breaks.
+
+    Use it to show a coordinator what moving a member changes.  ``groups``
+    is a list of member-id lists (ids ``g1``, ``g2``, ... in that order) or
+    a mapping from group id to member ids.  ``feasible`` is true when
+    ``violations`` is empty; participants in no group are listed in
+    ``left_out`` (a violation only when ``allow_left_out`` is false).
+    """
+    validate_group_problem(problem)
+    enc = encode(problem)
+    if isinstance(groups, Mapping):
+        names = [str(k) for k in groups]
+        lists = [list(v) for v in groups.values()]
+    else:
+        names = [f"g{k + 1}" for k in range(len(groups))]
+        lists = [list(v) for v in groups]
+    index = {pid: i for i, pid in enumerate(enc.ids)}
+    group_of = np.full(enc.n, -1, dtype=np.int64)
+    for g, (name, members) in enumerate(zip(names, lists, strict=True)):
+        for pid in members:
+            if pid not in index:
+                raise ProblemError(f'groups["{name}"]: unknown participant "{pid}"')
+            if group_of[index[pid]] >= 0:
+                raise ProblemError(f'groups["{name}"]: "{pid}" is already in another group')
+            group_of[index[pid]] = g
+    st = State(enc, group_of, len(lists), np.ones(enc.n, dtype=bool))
+    violations = []
+    k = problem.min_shared_slots
+    for g, name in enumerate(names):
+        n = int(st.size[g])
+        if n < problem.min_size:
+            violations.append(f"group {name}: {_plural(n, 'member')}, fewer than {problem.min_size}")
+        if n > problem.max_size:
+            violations.append(f"group {name}: {_plural(n, 'member')}, more than {problem.max_size}")
+        if st.shared[g] < k:
+            violations.append(
+                f"group {name}: {_plural(int(st.shared[g]), 'shared free slot')}, fewer than {k}"
+            )
+        if st.lviol[g]:
+            violations.append(
+                f"group {name}: {_plural(int(st.lead[g]), 'leader')}; the rule is "
+                f"{_leader_phrase(problem.leaders)}"
+            )
+    violations += _pair_messages(st)
+    unplaced = [enc.ids[i] for i in range(enc.n) if group_of[i] < 0]
+    left = [LeftOut(pid, "not placed in any group") for pid in unplaced]
+    if not problem.allow_left_out:
+        violations += [f'"{pid}" is not in any group' for pid in unplaced]
+    order = list(range(len(lists)))
+    result_groups = _groups_of(st, order, names)
+    scores = [g.score for g in result_groups]
+    return GroupResult(
+        feasible=not violations,
+        reason=violations[0] if violations else None,
+        groups=result_groups,
+        left_out=tuple(left),
+        min_score=min(scores) if scores else 0.0,
+        mean_score=round(float(np.mean(scores)), 6) if scores else 0.0,
+        warnings=tuple(_isolation_warnings(st, order, names)),
+        violations=tuple(violations),
+        stats={"participants": enc.n, "groups": len(lists), "left_out": len(left)},
+    )
