@@ -24,8 +24,8 @@ demo: install
 	@mkdir -p $(PEERPATH_DATA_DIR)
 	$(BIN)/peerpath migrate --noinput
 	$(BIN)/peerpath seed-demo
-	@echo "Peerpath is starting on http://127.0.0.1:8000 (Ctrl+C stops it)."
-	$(BIN)/peerpath runserver 127.0.0.1:8000
+	@echo "Peerpath is starting on http://127.0.0.1:8000 with its worker (Ctrl+C stops both)."
+	$(BIN)/peerpath worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/peerpath runserver 127.0.0.1:8000
 
 serve: install
 	$(BIN)/peerpath runserver 127.0.0.1:8000
