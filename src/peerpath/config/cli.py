@@ -19,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one Peerpath command and return its exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "groups":
-        from peerpath.engine.groups_cli import main as groups_main
-
+        try:
+            from peerpath.engine.groups_cli import main as groups_main
+        except ImportError:
+            sys.stderr.write("peerpath groups: the grouping command is not available yet.\n")
+            return 2
         return groups_main(args)
     if args and args[0] in ENGINE_COMMANDS:
         from peerpath.engine.cli import main as engine_main
