@@ -66,6 +66,7 @@ class Encoded:
     apart: IntArray  # (Q, 2)
     partners: dict[int, list[tuple[int, bool]]] = field(default_factory=dict)
     block: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    constrained: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def _bitsets(slots: Sequence[frozenset[str]]) -> tuple[list[str], Bits]:
@@ -187,6 +188,7 @@ def encode(problem: GroupProblem) -> Encoded:
         apart=apart,
         partners=partners,
         block=block,
+        constrained=np.isin(np.arange(n), list(partners)),
     )
 
 
@@ -319,9 +321,6 @@ def plan_groups(enc: Encoded) -> Plan:
             enc.leader[i]
         )
     leader_units = sum(unit_leader.values())
-    for t, (f, covered) in enumerate(enc.iso):
-        held = np.bincount(enc.fields[f].codes[eligible], minlength=enc.fields[f].m)
-        enc.iso[t] = (f, covered & (held >= 2))
     n_ok = int(eligible.sum())
     n_lead = int((eligible & enc.leader).sum())
     best, counts = _best_counts(n_ok, n_lead, leader_units, a, b, prob.leaders)

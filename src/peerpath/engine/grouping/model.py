@@ -110,8 +110,8 @@ class IsolationRule:
     Nobody isolated: no group has exactly one member with a given value.
 
     ``values`` restricts the rule to those values (default: every value but
-    ``null``).  A value held by fewer than two placeable participants is
-    exempt, since the numbers do not allow it.
+    ``null``).  A value held by fewer than two participants is exempt, since
+    the numbers do not allow it.
     """
 
     field: str

@@ -57,7 +57,7 @@ from .encode import Encoded, Plan, popcount
 from .model import SearchOptions
 from .state import BIG, State
 
-__all__ = ["SearchStats", "construct", "local_search", "search"]
+__all__ = ["SearchStats", "construct", "defaults", "dissolve_short", "local_search", "search"]
 
 IntArray = NDArray[np.int64]
 
@@ -73,9 +73,9 @@ class SearchStats:
     group_counts: list[int] = field(default_factory=list)
 
 
-def _units(enc: Encoded, plan: Plan) -> list[list[int]]:
+def _units(enc: Encoded, eligible: NDArray[np.bool_]) -> list[list[int]]:
     blocks: dict[int, list[int]] = {}
-    for i in np.flatnonzero(plan.eligible).tolist():
+    for i in np.flatnonzero(eligible).tolist():
         blocks.setdefault(int(enc.block[i]), []).append(i)
     return list(blocks.values())
 
@@ -96,24 +96,36 @@ def _can_join(st: State, members: list[int], groups: IntArray) -> NDArray[np.boo
 
 
 def construct(
-    enc: Encoded, plan: Plan, n_groups: int, rng: np.random.Generator, *, randomized: bool = False
+    enc: Encoded,
+    plan: Plan,
+    n_groups: int,
+    rng: np.random.Generator,
+    *,
+    randomized: bool = False,
+    noise: float = 0.0,
 ) -> State:
     """
     Seeded greedy start with ``n_groups`` groups (see the module docstring).
 
-    With ``randomized``, units come in random order and join a random group
-    that can take them: the "random valid grouping" baseline.
+    ``noise`` (0 on the first restart) blurs the hardest-first order so that
+    later restarts start elsewhere.  With ``randomized``, units come in
+    random order and join a random group that can take them: the "random
+    valid grouping" baseline.
     """
     st = State(enc, np.full(enc.n, -1, dtype=np.int64), n_groups, plan.eligible)
-    units = _units(enc, plan)
+    units = _units(enc, plan.eligible)
     if not units or n_groups == 0:
         return st
-    degree = np.array([min(int(plan.degree[i]) for i in u) for u in units])
+    degree = np.array([min(int(plan.degree[i]) for i in u) for u in units], dtype=np.float64)
     has_leader = np.array([bool(enc.leader[u].any()) for u in units])
-    noise = rng.random(len(units))
-    order = np.argsort(noise) if randomized else np.lexsort((noise, degree))
+    ties = rng.random(len(units))
+    blurred = degree + noise * (degree.std() + 1.0) * rng.random(len(units))
+    order = np.argsort(ties) if randomized else np.lexsort((ties, blurred))
     if st.rule != "none":
-        seeds = [u for u in order.tolist() if has_leader[u]][:n_groups]
+        leaders = [u for u in order.tolist() if has_leader[u]]
+        if st.rule == "exactly_one" and len(leaders) > n_groups and not randomized:
+            leaders = leaders[::-1]  # surplus leaders: seed with the easiest to place
+        seeds = leaders[:n_groups]
     else:
         seeds = order[:n_groups].tolist()
     st.relocate([(i, g) for g, u in enumerate(seeds) for i in units[u]])
@@ -122,7 +134,16 @@ def construct(
     for u in order.tolist():
         if u not in taken:
             _place(st, units[u], groups, rng, randomized)
-    _repair(st, units, rng)
+    _repair(st, units, has_leader, rng)
+    return st
+
+
+def dissolve_short(st: State, rng: np.random.Generator) -> State:
+    """Dissolve groups below the minimum size and place their members elsewhere."""
+    if not st.short.any():
+        return st
+    units = _units(st.enc, st.eligible)
+    st.relocate([(i, -1) for g in np.flatnonzero(st.short > 0).tolist() for i in st.members[g]])
     return _compact(st, units, rng)
 
 
@@ -144,14 +165,19 @@ def _place(
     return True
 
 
-def _repair(st: State, units: list[list[int]], rng: np.random.Generator) -> None:
-    """Bring every group to the minimum size, or dissolve it."""
+def _repair(
+    st: State, units: list[list[int]], has_leader: NDArray[np.bool_], rng: np.random.Generator
+) -> None:
+    """Bring every group to the minimum size: take members, re-seed, or dissolve it."""
     enc = st.enc
     single = np.zeros(enc.n, dtype=bool)
-    for u in units:
+    unit_of = np.full(enc.n, -1, dtype=np.int64)
+    for k, u in enumerate(units):
+        unit_of[u] = k
         if len(u) == 1:
             single[u[0]] = True
     dead: set[int] = set()
+    tried: dict[int, set[int]] = {}
     while True:
         under = [g for g in np.flatnonzero(st.size < st.a).tolist() if g not in dead]
         if not under:
@@ -178,9 +204,21 @@ def _repair(st: State, units: list[list[int]], rng: np.random.Generator) -> None
                 chosen = int(cand[idx[pick]])
         if chosen >= 0:
             st.relocate([(chosen, g)])
+            continue
+        # re-seed the group with an unplaced unit it has not had yet, a few
+        # times; a group still short is left to the local search
+        seen = tried.setdefault(g, {int(unit_of[i]) for i in st.members[g]})
+        free = [
+            k
+            for k in dict.fromkeys(unit_of[(st.group_of < 0) & st.eligible].tolist())
+            if k not in seen and (st.rule == "none" or has_leader[k])
+        ]
+        if free and len(seen) < 6:
+            k = free[int(rng.integers(len(free)))]
+            seen.add(k)
+            st.relocate([(i, -1) for i in list(st.members[g])] + [(i, g) for i in units[k]])
         else:
             dead.add(g)
-            st.relocate([(i, -1) for i in list(st.members[g])])
 
 
 def _compact(st: State, units: list[list[int]], rng: np.random.Generator) -> State:
@@ -241,6 +279,7 @@ def _best_move(st: State, A: int, rng: np.random.Generator, sample: int) -> tupl
         sl = slice(nP * (nQ + nT), M)
         dpair[sl] = st.pair_delta(None, None, q[sl], Aarr[sl], M - nP * (nQ + nT))
     hard = st.hard - st.lviol[A] - hi * st.lviol[gBs] + sa.lviol + hi * sb.lviol + dpair
+    missing = st.missing + sa.short - st.short[A] + hi * (sb.short - st.short[gBs])
     bench = st.bench + dbench
     iso = st.iso - st.iso_g[A] - hi * st.iso_g[gBs] + sa.iso + hi * sb.iso
     oldA = st.score[A]
@@ -263,7 +302,7 @@ def _best_move(st: State, A: int, rng: np.random.Generator, sample: int) -> tupl
     )
     total = st.total - oldA - oldB + sa.score + np.where(hasB, sb.score, 0)
     big = np.int64(2**40)
-    cols = [hard, bench, iso, -new_min, at_min, -total]
+    cols = [hard, missing, bench, iso, -new_min, -total, at_min]
     cols = [np.where(feasible, c, big) for c in cols]
     best = int(np.lexsort(cols[::-1])[0])
     cand_key = tuple(int(c[best]) for c in cols)
@@ -307,38 +346,45 @@ def local_search(
 
 
 def _perturb(st: State, rng: np.random.Generator, swaps: int) -> NDArray[np.bool_]:
-    """Apply up to ``swaps`` random swaps that keep sizes, slots and hard rules."""
+    """
+    Apply up to ``swaps`` random swaps (with unplaced participants too) that
+    keep sizes and shared slots; they may break a leader or pair rule, which
+    the next descent must mend or the round is undone.
+    """
     changed = np.zeros(st.G, dtype=bool)
     placed = np.flatnonzero(st.group_of >= 0)
-    if st.G < 2 or placed.size < 2:
+    pool = np.flatnonzero(st.eligible)
+    if placed.size < 1 or pool.size < 2:
         return changed
     done = 0
     for _ in range(8 * swaps):
         if done >= swaps:
             break
         p = rng.choice(placed, size=64)
-        q = rng.choice(placed, size=64)
+        q = rng.choice(pool, size=64)
         gp, gq = st.group_of[p], st.group_of[q]
+        real = gq >= 0
+        gqs = np.maximum(gq, 0)
         sa = st.after(gp, p, q)
-        sb = st.after(gq, q, p)
-        ok = (gp != gq) & sa.ok & sb.ok & (sa.lviol <= st.lviol[gp]) & (sb.lviol <= st.lviol[gq])
-        for t in np.flatnonzero(ok).tolist():
-            if st.enc.partners:
-                pair = st.pair_delta(int(p[t]), gq[t : t + 1], q[t : t + 1], gp[t : t + 1], 1)
-                if pair[0] > 0:
-                    continue
-            st.relocate([(int(p[t]), int(gq[t])), (int(q[t]), int(gp[t]))])
-            changed[[gp[t], gq[t]]] = True
-            done += 1
-            break
+        sb = st.after(gqs, np.where(real, q, -1), np.where(real, p, -1))
+        ok = (gp != gq) & sa.ok & (sb.ok | ~real)
+        ok = np.flatnonzero(ok)
+        if ok.size == 0:
+            continue
+        t = int(ok[0])
+        st.relocate([(int(p[t]), int(gq[t])), (int(q[t]), int(gp[t]))])
+        changed[gp[t]] = True
+        if gq[t] >= 0:
+            changed[gq[t]] = True
+        done += 1
     return changed
 
 
 def _better(a: State, b: State | None) -> bool:
     if b is None:
         return True
-    ka = (a.hard, a.bench, a.iso, -a.min)
-    kb = (b.hard, b.bench, b.iso, -b.min)
+    ka = (a.hard, a.missing, a.bench, a.iso, -a.min)
+    kb = (b.hard, b.missing, b.bench, b.iso, -b.min)
     if ka != kb:
         return ka < kb
     return a.total * max(b.G, 1) > b.total * max(a.G, 1)  # higher mean
@@ -348,10 +394,10 @@ def defaults(n: int, options: SearchOptions) -> tuple[int, int, int]:
     """The effort used: ``(restarts, rounds, sample)`` (see docs/groups.md)."""
     restarts = options.restarts
     if restarts is None:
-        restarts = 8 if n <= 30 else 4 if n <= 1000 else 2
+        restarts = 6 if n <= 30 else 4 if n <= 1000 else 2
     rounds = options.rounds
     if rounds is None:
-        rounds = 40 if n <= 30 else 30 if n <= 1000 else 10
+        rounds = 20 if n <= 30 else 30 if n <= 1000 else 10
     sample = options.sample if options.sample is not None else 600
     return restarts, rounds, sample
 
@@ -368,12 +414,17 @@ def search(
     best: State | None = None
     for r in range(restarts):
         stats.restarts += 1
-        st = construct(enc, plan, plan.group_counts[r % len(plan.group_counts)], rng)
+        n_groups = plan.group_counts[r % len(plan.group_counts)]
+        st = construct(enc, plan, n_groups, rng, noise=0.0 if r == 0 else 0.5)
         if not improve:
+            st = dissolve_short(st, rng)
             if _better(st, best):
                 best = st
             continue
         local_search(st, rng, sample, stats=stats)
+        if st.short.any():
+            st = dissolve_short(st, rng)
+            local_search(st, rng, sample, stats=stats)
         current = st.copy()
         if _better(st, best):
             best = st.copy()

@@ -32,7 +32,7 @@ BIG = np.int64(2**62)
 class After:
     """A group's statistics after a change, one entry per evaluated change."""
 
-    __slots__ = ("iso", "lviol", "n", "ok", "score", "shared")
+    __slots__ = ("iso", "lviol", "n", "ok", "score", "shared", "short")
 
     def __init__(
         self,
@@ -42,9 +42,10 @@ class After:
         lviol: IntArray,
         iso: IntArray,
         ok: BoolArray,
+        short: IntArray,
     ) -> None:
         self.n, self.shared, self.score = n, shared, score
-        self.lviol, self.iso, self.ok = lviol, iso, ok
+        self.lviol, self.iso, self.ok, self.short = lviol, iso, ok, short
 
 
 class State:
@@ -75,6 +76,7 @@ class State:
         self.lead = np.zeros(G, dtype=np.int64)
         self.iso_g = np.zeros(G, dtype=np.int64)
         self.lviol = np.zeros(G, dtype=np.int64)
+        self.short = np.zeros(G, dtype=np.int64)
         self.score = np.zeros(G, dtype=np.int64)
         self.refresh(range(G))
 
@@ -91,9 +93,6 @@ class State:
                 value = [x.copy() for x in value]
             setattr(new, name, value)
         return new
-
-    def __getstate__(self) -> None:  # pragma: no cover - never pickled
-        raise TypeError("State is not picklable")
 
     def leader_violations(self, lead: IntArray) -> IntArray:
         if self.rule == "at_least_one":
@@ -143,6 +142,7 @@ class State:
         """Recompute every statistic of ``groups`` from their members."""
         gs = np.fromiter(groups, dtype=np.int64)
         if gs.size == 0:
+            self._totals()
             return
         enc = self.enc
         sizes = np.array([len(self.members[g]) for g in gs.tolist()], dtype=np.int64)
@@ -162,6 +162,7 @@ class State:
         self.gand[gs] = prefix[:, -1]
         self.excl[idx] = prefix[rows, pos] & suffix[rows, pos + 2]
         self.size[gs] = sizes
+        self.short[gs] = np.maximum(self.a - sizes, 0)
         self.shared[gs] = popcount(self.gand[gs])
         iso = np.zeros(len(gs), dtype=np.int64)
         for f, fld in enumerate(enc.fields):
@@ -192,6 +193,7 @@ class State:
     def _totals(self) -> None:
         self.pair_viol = self.pair_violations()
         self.hard = int(self.lviol.sum()) + self.pair_viol
+        self.missing = int(self.short.sum())
         self.bench = int((self.eligible & (self.group_of < 0)).sum())
         self.iso = int(self.iso_g.sum())
         order = np.argsort(self.score, kind="stable")
@@ -229,13 +231,15 @@ class State:
             bad += int(np.count_nonzero((ga == gb) & (ga >= 0)))
         return bad
 
-    def key(self) -> tuple[int, int, int, int, int, int]:
-        """The search key, smaller is better (see :func:`.search.local_search`)."""
-        return (self.hard, self.bench, self.iso, -self.min, self.at_min, -self.total)
-
-    def objective(self) -> tuple[int, int, int, int, int]:
-        """The reported objective: hard, left out, isolated, then max-min, then mean."""
-        return (self.hard, self.bench, self.iso, -self.min, -self.total * 1)
+    def key(self) -> tuple[int, ...]:
+        """
+        The search key, smaller is better: broken hard rules, members missing
+        below the minimum size, left out, isolated, minus the lowest score,
+        minus the total, then the number of groups at the lowest score.
+        """
+        return (
+            self.hard, self.missing, self.bench, self.iso, -self.min, -self.total, self.at_min,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ evaluation
 
@@ -269,8 +273,9 @@ class State:
         s2 = self.s2[g] - ri[:, None] * X[rr] ** 2 + ai[:, None] * X[aa] ** 2
         lead = self.lead[g] - (rv & enc.leader[rr]) + (av & enc.leader[aa])
         score = self.contributions(n, S2, s1, s2).sum(axis=1)
-        ok = (n >= self.a) & (n <= self.b) & (shared >= self.k)
-        return After(n, shared, score, self.leader_violations(lead), iso, ok)
+        ok = (n <= self.b) & (shared >= self.k)
+        short = np.maximum(self.a - n, 0)
+        return After(n, shared, score, self.leader_violations(lead), iso, ok, short)
 
     def pair_delta(
         self, p: int | None, gp_new: IntArray | None, q: IntArray | None, gq_new: IntArray | None,
@@ -296,7 +301,7 @@ class State:
                     gu_after = np.where(q == u, gq_new, go[u])
                 delta += broken(gp_new, gu_after, together) - broken(go[p], go[u], together)
         if q is not None and gq_new is not None:
-            for t in np.flatnonzero(np.isin(q, list(partners))).tolist():
+            for t in np.flatnonzero(self.enc.constrained[q] & (q >= 0)).tolist():
                 qt = int(q[t])
                 for u, together in partners[qt]:
                     if u == p:
