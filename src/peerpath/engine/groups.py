@@ -89,14 +89,10 @@ def _groups_of(st: State, order: Sequence[int], names: Sequence[str]) -> tuple[G
     for name, g in zip(names, order, strict=True):
         members = sorted(st.members[g])
         row = np.array([g])
-        parts = st.contributions(
-            st.size[row], [s[row] for s in st.S2], st.s1[row], st.s2[row]
-        )[0]
+        parts = st.contributions(st.size[row], [s[row] for s in st.S2], st.s1[row], st.s2[row])[0]
         words = st.gand[g]
         shared = tuple(
-            s
-            for k, s in enumerate(enc.slot_names)
-            if (int(words[k >> 6]) >> (k & 63)) & 1
+            s for k, s in enumerate(enc.slot_names) if (int(words[k >> 6]) >> (k & 63)) & 1
         )
         out.append(
             Group(
@@ -162,13 +158,13 @@ def _left_out(st: State | None, enc: Encoded, plan: Plan) -> list[LeftOut]:
             reason = "no group could be formed"
         else:
             room = st.size < st.b
-            fits = room & (
-                np.bitwise_count(st.gand & enc.bits[i][None, :]).sum(axis=1) >= k
-            )
+            fits = room & (np.bitwise_count(st.gand & enc.bits[i][None, :]).sum(axis=1) >= k)
             if not room.any():
                 reason = "every group is full"
             elif not fits.any():
-                reason = f"no group with room shares {_plural(k, 'free slot')} with this participant"
+                reason = (
+                    f"no group with room shares {_plural(k, 'free slot')} with this participant"
+                )
             else:
                 reason = "no grouping found that places this participant without breaking a rule"
         out.append(LeftOut(enc.ids[i], reason))
@@ -309,7 +305,9 @@ def evaluate_groups(
     for g, name in enumerate(names):
         n = int(st.size[g])
         if n < problem.min_size:
-            violations.append(f"group {name}: {_plural(n, 'member')}, fewer than {problem.min_size}")
+            violations.append(
+                f"group {name}: {_plural(n, 'member')}, fewer than {problem.min_size}"
+            )
         if n > problem.max_size:
             violations.append(f"group {name}: {_plural(n, 'member')}, more than {problem.max_size}")
         if st.shared[g] < k:
