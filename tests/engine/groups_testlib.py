@@ -153,7 +153,9 @@ def brute_force(problem: GroupProblem):
     """
     n = len(problem.participants)
     best = None
-    for groups in _partitions(list(range(n)), problem.min_size, problem.max_size, problem.allow_left_out):
+    for groups in _partitions(
+        list(range(n)), problem.min_size, problem.max_size, problem.allow_left_out
+    ):
         if not groups or not hard_ok(problem, groups):
             continue
         scores = [group_score(problem, g) for g in groups]
@@ -173,7 +175,9 @@ def brute_force(problem: GroupProblem):
 SLOTS = [f"s{k}" for k in range(6)]
 
 
-def random_problem(rng: np.random.Generator, n: int, *, allow_left_out: bool = True) -> GroupProblem:
+def random_problem(
+    rng: np.random.Generator, n: int, *, allow_left_out: bool = True
+) -> GroupProblem:
     """A small random problem with every kind of criterion and rule, sometimes."""
     a = int(rng.integers(2, 4))
     b = a + int(rng.integers(0, 2))
@@ -229,8 +233,9 @@ def random_problem(rng: np.random.Generator, n: int, *, allow_left_out: bool = T
     )
 
 
-def planted_problem(rng: np.random.Generator, sizes: Sequence[int], *, k: int, leaders: str,
-                    n_slots: int = 12) -> tuple[GroupProblem, list[list[str]]]:
+def planted_problem(
+    rng: np.random.Generator, sizes: Sequence[int], *, k: int, leaders: str, n_slots: int = 12
+) -> tuple[GroupProblem, list[list[str]]]:
     """A problem feasible by construction: a hidden grouping that meets every hard rule."""
     slots = [f"t{j}" for j in range(n_slots)]
     parts = []
