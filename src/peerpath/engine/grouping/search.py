@@ -240,7 +240,9 @@ def _compact(st: State, units: list[list[int]], rng: np.random.Generator) -> Sta
 # ---------------------------------------------------------------- local search
 
 
-def _best_move(st: State, A: int, rng: np.random.Generator, sample: int) -> tuple[bool, int, int]:
+def _best_move(
+    st: State, A: int, rng: np.random.Generator, sample: int, flat: bool
+) -> tuple[bool, int, int]:
     """Apply the best improving move involving group ``A``; return (applied, other group, tried)."""
     P = np.array(st.members[A], dtype=np.int64)
     pool = np.flatnonzero(st.eligible & (st.group_of != A))
@@ -302,11 +304,12 @@ def _best_move(st: State, A: int, rng: np.random.Generator, sample: int) -> tupl
     )
     total = st.total - oldA - oldB + sa.score + np.where(hasB, sb.score, 0)
     big = np.int64(2**40)
-    cols = [hard, missing, bench, iso, -new_min, -total, at_min]
+    cols = [hard, missing, bench, iso, -new_min]
+    cols += [at_min, -total] if flat else [-total, at_min]
     cols = [np.where(feasible, c, big) for c in cols]
     best = int(np.lexsort(cols[::-1])[0])
     cand_key = tuple(int(c[best]) for c in cols)
-    if not feasible[best] or cand_key >= st.key():
+    if not feasible[best] or cand_key >= st.key(flat):
         return False, -1, M
     moves = []
     if p[best] >= 0:
@@ -325,24 +328,35 @@ def local_search(
     stats: SearchStats | None = None,
     max_steps: int = 1_000_000,
 ) -> None:
-    """Descend until no group marked ``dirty`` has an improving move (see the module doc)."""
+    """
+    Descend until no group marked ``dirty`` has an improving move.
+
+    Two descents: the first ranks, after the lowest score, fewer groups at
+    that score before a higher total (to lift groups tied at the bottom one
+    at a time); the second, over the groups the first touched, ranks the
+    total first, as the objective does.
+    """
     if st.G == 0:
         return
-    dirty = np.ones(st.G, dtype=bool) if dirty is None else dirty.copy()
-    for _ in range(max_steps):
-        cand = np.flatnonzero(dirty)
-        if cand.size == 0:
-            break
-        A = int(cand[np.argmin(st.score[cand])])
-        applied, other, tried = _best_move(st, A, rng, sample)
-        if stats is not None:
-            stats.evaluations += tried
-            stats.moves += applied
-        if applied:
-            if other >= 0:
-                dirty[other] = True
-        else:
-            dirty[A] = False
+    start = np.ones(st.G, dtype=bool) if dirty is None else dirty.copy()
+    touched = start.copy()
+    for flat in (True, False):
+        marks = start.copy() if flat else touched
+        for _ in range(max_steps):
+            cand = np.flatnonzero(marks)
+            if cand.size == 0:
+                break
+            A = int(cand[np.argmin(st.score[cand])])
+            applied, other, tried = _best_move(st, A, rng, sample, flat)
+            if stats is not None:
+                stats.evaluations += tried
+                stats.moves += applied
+            if applied:
+                touched[A] = True
+                if other >= 0:
+                    marks[other] = touched[other] = True
+            else:
+                marks[A] = False
 
 
 def _perturb(st: State, rng: np.random.Generator, swaps: int) -> NDArray[np.bool_]:
