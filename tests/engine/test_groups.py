@@ -53,7 +53,10 @@ def test_diverse_course_mixes_courses():
     )  # fmt: skip
     crit = (GroupCriterion("course", "course", prefer="diverse"),)
     result = form_groups(GroupProblem(parts, min_size=2, max_size=2, criteria=crit))
-    assert members(result) == [["a", "c"], ["b", "d"]] or members(result) == [["a", "d"], ["b", "c"]]
+    assert members(result) == [["a", "c"], ["b", "d"]] or members(result) == [
+        ["a", "d"],
+        ["b", "c"],
+    ]
     assert result.min_score == 1.0
 
 
@@ -69,7 +72,10 @@ def test_numbers_similar_and_diverse_hand_solved():
     assert all({"a", "c"} != set(g.members) for g in res.groups)
     assert res.min_score == 1.0
     # one group of four: sd 2 = population sd, so similar 0 and diverse 1
-    assert evaluate_groups(GroupProblem(parts, 4, 4, criteria=similar), [list("abcd")]).min_score == 0.0
+    assert (
+        evaluate_groups(GroupProblem(parts, 4, 4, criteria=similar), [list("abcd")]).min_score
+        == 0.0
+    )
 
 
 def test_weighted_explanation_adds_up_to_the_score():
@@ -84,7 +90,10 @@ def test_weighted_explanation_adds_up_to_the_score():
     res = evaluate_groups(GroupProblem(parts, 3, 3, criteria=crit), [["a", "b", "c"]])
     g = res.groups[0]
     # course: 1 of 3 pairs match -> 1/3 * 2/3; x: sd 1.247 = population sd -> 1 * 1/3
-    assert g.explanation == {"course": pytest.approx(2 / 9, abs=1e-6), "x": pytest.approx(1 / 3, abs=1e-6)}
+    assert g.explanation == {
+        "course": pytest.approx(2 / 9, abs=1e-6),
+        "x": pytest.approx(1 / 3, abs=1e-6),
+    }
     assert round(sum(g.explanation.values()), 6) == g.score
 
 
@@ -109,7 +118,7 @@ def test_participant_sharing_no_slots_is_left_out_with_the_reason():
     assert [(x.participant, x.reason) for x in res.left_out] == [
         ("p7", "has 1 free slot; every group needs 2 shared free slots")
     ]
-    parts = parts[:-1] + (Participant("p7", slots=frozenset({"sat9", "sun9", "mon1"})),)
+    parts = (*parts[:-1], Participant("p7", slots=frozenset({"sat9", "sun9", "mon1"})))
     res = form_groups(GroupProblem(parts, 2, 3, min_shared_slots=2))
     assert res.left_out[0].reason == "shares fewer than 2 free slots with anyone"
     strict = form_groups(GroupProblem(parts, 2, 3, min_shared_slots=2, allow_left_out=False))
@@ -122,7 +131,8 @@ def test_sizes_that_do_not_divide():
     parts = people(*[(f"p{i}", {}) for i in range(5)])
     res = form_groups(GroupProblem(parts, min_size=4, max_size=4))
     assert res.feasible
-    assert len(res.groups) == 1 and len(res.left_out) == 1
+    assert len(res.groups) == 1
+    assert len(res.left_out) == 1
     assert res.left_out[0].reason == "5 participants cannot form groups of 4–4; 1 must be left out"
     strict = form_groups(GroupProblem(parts, min_size=4, max_size=4, allow_left_out=False))
     assert (strict.feasible, strict.reason) == (False, "5 participants cannot form groups of 4–4")
@@ -132,9 +142,7 @@ def test_sizes_that_do_not_divide():
 
 
 def test_exactly_one_leader_per_group_and_surplus_leaders():
-    parts = people(
-        ("l1", {}, True), ("l2", {}, True), ("a", {}), ("b", {}), ("c", {}), ("d", {})
-    )
+    parts = people(("l1", {}, True), ("l2", {}, True), ("a", {}), ("b", {}), ("c", {}), ("d", {}))
     res = form_groups(GroupProblem(parts, 3, 3, leaders="exactly_one"))
     assert [len(g.leaders) for g in res.groups] == [1, 1]
     surplus = people(("l1", {}, True), ("l2", {}, True), ("l3", {}, True), ("a", {}), ("b", {}))
@@ -167,14 +175,19 @@ def test_nobody_isolated_comes_before_the_score():
     parts = people(*[(f"p{i}", {"gender": g}) for i, g in enumerate("ffmm")])
     diverse = (GroupCriterion("gender", "gender", prefer="diverse"),)
     res = form_groups(GroupProblem(parts, 2, 2, criteria=diverse))
-    assert res.min_score == 1.0 and res.warnings == ()  # no rule: mixed pairs
-    res = form_groups(GroupProblem(parts, 2, 2, criteria=diverse, no_isolated=(IsolationRule("gender"),)))
+    assert res.min_score == 1.0
+    assert res.warnings == ()
+    res = form_groups(
+        GroupProblem(parts, 2, 2, criteria=diverse, no_isolated=(IsolationRule("gender"),))
+    )
     assert members(res) == [["p0", "p1"], ["p2", "p3"]]
-    assert res.min_score == 0.0 and res.warnings == ()
+    assert res.min_score == 0.0
+    assert res.warnings == ()
     # one "x" alone cannot be helped: exempt; two "x" split across groups would warn
     odd = people(*[(f"p{i}", {"gender": g}) for i, g in enumerate("ffmx")])
     res = form_groups(GroupProblem(odd, 2, 2, no_isolated=(IsolationRule("gender", ("f", "x")),)))
-    assert ["p0", "p1"] in members(res) and res.warnings == ()
+    assert ["p0", "p1"] in members(res)
+    assert res.warnings == ()
 
 
 def test_evaluate_groups_lists_violations_and_rescores_a_move():
@@ -189,7 +202,8 @@ def test_evaluate_groups_lists_violations_and_rescores_a_move():
     assert bad.violations == ("group blue: 0 leaders; the rule is at least one leader",)
     assert [g.id for g in bad.groups] == ["red", "blue"]
     before = evaluate_groups(problem, [["p0", "p2", "l1"], ["p1", "p3", "l2"]])
-    assert before.feasible and before.violations == ()
+    assert before.feasible
+    assert before.violations == ()
     assert [g.score for g in before.groups] == [0.333333, 0.333333]
     after = evaluate_groups(problem, [["p0", "p1", "l1"], ["p2", "p3", "l2"]])
     assert [g.score for g in after.groups] == [1.0, 1.0]
@@ -209,10 +223,22 @@ def test_evaluate_groups_lists_violations_and_rescores_a_move():
             {"together": (("p0", "p1"), ("p1", "p2")), "apart": (("p0", "p2"),)},
             "must also be together",
         ),
-        ({"criteria": (GroupCriterion("c", "c", kind="colour"),)}, "kind must be category or number"),
-        ({"criteria": (GroupCriterion("c", "c", prefer="same"),)}, "prefer must be similar or diverse"),
-        ({"criteria": (GroupCriterion("c", "c", weight=-1),)}, "weight must be a finite number >= 0"),
-        ({"criteria": (GroupCriterion("l", "l"),)}, r'participants\[0\] \("p0"\): l must be a single value'),
+        (
+            {"criteria": (GroupCriterion("c", "c", kind="colour"),)},
+            "kind must be category or number",
+        ),
+        (
+            {"criteria": (GroupCriterion("c", "c", prefer="same"),)},
+            "prefer must be similar or diverse",
+        ),
+        (
+            {"criteria": (GroupCriterion("c", "c", weight=-1),)},
+            "weight must be a finite number >= 0",
+        ),
+        (
+            {"criteria": (GroupCriterion("l", "l"),)},
+            r'participants\[0\] \("p0"\): l must be a single value',
+        ),
     ],
 )
 def test_invalid_problems_name_the_entry(kwargs, message):
@@ -242,7 +268,7 @@ def test_effort_options_are_honoured():
     assert (res.stats["restarts"], res.stats["rounds"]) == (1, 0)
 
 
-SMALL = [s for s in range(36)]
+SMALL = list(range(36))
 
 
 @pytest.mark.parametrize("seed", SMALL)
@@ -260,7 +286,9 @@ def test_small_instances_match_exhaustive_search(seed):
     index = {p.id: i for i, p in enumerate(problem.participants)}
     groups = [[index[m] for m in g.members] for g in result.groups]
     assert hard_ok(problem, groups)
-    assert [g.score for g in result.groups] == [round(group_score(problem, g) / 1e6, 6) for g in groups]
+    assert [g.score for g in result.groups] == [
+        round(group_score(problem, g) / 1e6, 6) for g in groups
+    ]
     left, isolated, best_min, best_mean = exact
     assert (len(result.left_out), len(result.warnings)) == (left, isolated)
     assert result.min_score == pytest.approx(best_min, abs=2e-6)

@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         problem, seed, options = group_problem_from_dict(data)
-        result = form_groups(problem, seed=seed if args.seed is None else args.seed, options=options)
+        result = form_groups(
+            problem, seed=seed if args.seed is None else args.seed, options=options
+        )
     except ProblemError as exc:
         _err(f"{name}: {exc}")
         return 2

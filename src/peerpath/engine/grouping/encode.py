@@ -141,10 +141,7 @@ def encode(problem: GroupProblem) -> Encoded:
         f = category(rule.field)
         keys = None if rule.values is None else {_value_key(v) for v in rule.values}
         covered = np.array(
-            [
-                (v is not None) if keys is None else (_value_key(v) in keys)
-                for v in fields[f].values
-            ]
+            [(v is not None) if keys is None else (_value_key(v) in keys) for v in fields[f].values]
             + [False] * (fields[f].m - len(fields[f].values)),
             dtype=bool,
         )
@@ -269,7 +266,9 @@ def plan_groups(enc: Encoded) -> Plan:
     s = "" if k == 1 else "s"
     for i in np.flatnonzero(own < k).tolist():
         eligible[i] = False
-        reasons[i] = f"has {own[i]} free slot{'' if own[i] == 1 else 's'}; every group needs {k} shared free slot{s}"
+        reasons[i] = (
+            f"has {own[i]} free slot{'' if own[i] == 1 else 's'}; every group needs {k} shared free slot{s}"
+        )
     blocks: dict[int, list[int]] = {}
     for i in range(n):
         blocks.setdefault(int(enc.block[i]), []).append(i)
@@ -292,7 +291,9 @@ def plan_groups(enc: Encoded) -> Plan:
                 eligible[i] = False
     degree = np.full(n, n, dtype=np.int64)
     while True:
-        degree = compatible_counts(enc.bits, eligible, k) if k > 0 else np.full(n, eligible.sum() - 1)
+        degree = (
+            compatible_counts(enc.bits, eligible, k) if k > 0 else np.full(n, eligible.sum() - 1)
+        )
         bad = eligible & (degree < a - 1) if k > 0 else np.zeros(n, dtype=bool)
         if not bad.any():
             break
@@ -313,7 +314,9 @@ def plan_groups(enc: Encoded) -> Plan:
                 for i in members:
                     if eligible[i]:
                         eligible[i] = False
-                        reasons[i] = f"must be together with {_names(enc, out)}, who cannot be placed"
+                        reasons[i] = (
+                            f"must be together with {_names(enc, out)}, who cannot be placed"
+                        )
     # leader-bearing units (blocks that contain a leader)
     unit_leader: dict[int, bool] = {}
     for i in np.flatnonzero(eligible).tolist():
@@ -329,7 +332,9 @@ def plan_groups(enc: Encoded) -> Plan:
         lost = n_ok - best
         plain, _ = _best_counts(n_ok, n_lead, leader_units, a, b, "none")
         if best == 0 and n_ok < a:
-            size_reason = f"{n_ok} participant{'' if n_ok == 1 else 's'} cannot form a group of at least {a}"
+            size_reason = (
+                f"{n_ok} participant{'' if n_ok == 1 else 's'} cannot form a group of at least {a}"
+            )
         elif best < plain and leader_units == 0:
             size_reason = "no participant who can be placed is a leader; every group needs one"
         elif best < plain and prob.leaders == "exactly_one" and n_lead > max(counts, default=0):

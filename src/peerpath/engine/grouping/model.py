@@ -259,7 +259,9 @@ def _check_pairs(pairs: Sequence[Sequence[Any]], label: str, known: Mapping[str,
             if pid not in known:
                 raise ProblemError(f'{label}[{k}]: unknown participant "{pid}"')
         if pair[0] == pair[1]:
-            raise ProblemError(f'{label}[{k}]: a pair needs two different participants, got "{pair[0]}" twice')
+            raise ProblemError(
+                f'{label}[{k}]: a pair needs two different participants, got "{pair[0]}" twice'
+            )
 
 
 def validate_group_problem(problem: GroupProblem) -> None:
@@ -302,7 +304,9 @@ def validate_group_problem(problem: GroupProblem) -> None:
             f"leaders: expected one of {', '.join(LEADER_RULES)}, got {problem.leaders!r}"
         )
     if not isinstance(problem.allow_left_out, bool):
-        raise ProblemError(f"allow_left_out: expected true or false, got {problem.allow_left_out!r}")
+        raise ProblemError(
+            f"allow_left_out: expected true or false, got {problem.allow_left_out!r}"
+        )
     names: set[str] = set()
     for k, crit in enumerate(problem.criteria):
         if not isinstance(crit.name, str) or not crit.name:

@@ -146,11 +146,9 @@ class State:
             return
         enc = self.enc
         sizes = np.array([len(self.members[g]) for g in gs.tolist()], dtype=np.int64)
-        idx = np.array(
-            [i for g in gs.tolist() for i in self.members[g]], dtype=np.int64
-        )
+        idx = np.array([i for g in gs.tolist() for i in self.members[g]], dtype=np.int64)
         rows = np.repeat(np.arange(len(gs)), sizes)
-        labels = gs[rows]
+        gs[rows]
         starts = np.cumsum(sizes) - sizes
         pos = np.arange(len(idx)) - np.repeat(starts, sizes)
         W = enc.bits.shape[1]
@@ -185,9 +183,7 @@ class State:
         lead = np.bincount(rows, weights=enc.leader[idx], minlength=len(gs)).astype(np.int64)
         self.lead[gs] = lead
         self.lviol[gs] = self.leader_violations(lead)
-        self.score[gs] = self.contributions(
-            sizes, [s[gs] for s in self.S2], s1, s2
-        ).sum(axis=1)
+        self.score[gs] = self.contributions(sizes, [s[gs] for s in self.S2], s1, s2).sum(axis=1)
         self._totals()
 
     def _totals(self) -> None:
@@ -266,9 +262,7 @@ class State:
             for ff, covered in enc.iso:
                 if ff != f:
                     continue
-                iso += np.where(
-                    rv & ~same & covered[cr], (nr == 2).astype(np.int64) - (nr == 1), 0
-                )
+                iso += np.where(rv & ~same & covered[cr], (nr == 2).astype(np.int64) - (nr == 1), 0)
                 iso += np.where(av & ~same & covered[ca], (na == 0).astype(np.int64) - (na == 1), 0)
         X = enc.numbers
         s1 = self.s1[g] - ri[:, None] * X[rr] + ai[:, None] * X[aa]
@@ -280,7 +274,11 @@ class State:
         return After(n, shared, score, self.leader_violations(lead), iso, ok, short)
 
     def pair_delta(
-        self, p: int | None, gp_new: IntArray | None, q: IntArray | None, gq_new: IntArray | None,
+        self,
+        p: int | None,
+        gp_new: IntArray | None,
+        q: IntArray | None,
+        gq_new: IntArray | None,
         size: int,
     ) -> IntArray:
         """Change in broken together/apart pairs when ``p`` and/or each ``q`` move."""
