@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -107,11 +107,4 @@ def thank_yous_for(user: User) -> QuerySet[ThankYou]:
         ThankYou.objects.filter(mentor__student__user=user)
         .select_related("program", "author")
         .order_by("-created_at", "-pk")
-    )
-
-
-def is_mentor(user: User) -> bool:
-    return (
-        hasattr(user, "student_profile")
-        and user.student_profile.participations.filter(Q(role="mentor") | Q(role="both")).exists()
     )

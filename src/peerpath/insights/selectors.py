@@ -14,7 +14,7 @@ size of the program (see ``bench/insights_bench.py``).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -37,7 +37,7 @@ from peerpath.programs.models import (
     ParticipantStatusChange,
     Program,
 )
-from peerpath.programs.selectors import program_get_managed, program_list_managed
+from peerpath.programs.selectors import program_get_managed
 from peerpath.support.health import AT_RISK, HEALTHY, WATCH, match_health
 from peerpath.support.instruments import INSTRUMENTS
 from peerpath.support.models import CheckInResponse
@@ -418,19 +418,3 @@ def organization_programs(organization: Organization) -> list[Program]:
         .select_related("school")
         .order_by("school__name", "name")
     )
-
-
-def managed_program_ids(user: User | AnonymousUser) -> set[int]:
-    return set(program_list_managed(user).values_list("pk", flat=True))
-
-
-def status_counter(programs: list[Program]) -> Counter[str]:
-    counter: Counter[str] = Counter()
-    for status, n in (
-        Participant.objects.filter(program__in=programs)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    ):
-        counter[status] = n
-    return counter
