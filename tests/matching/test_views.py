@@ -132,7 +132,10 @@ def test_close_page_only_for_coordinators(cohort):
     assert match.exit_surveys.get().rating == 4
 
 
+@pytest.mark.django_db(transaction=True)
 def test_large_rounds_run_in_the_background_with_visible_progress(cohort, settings):
+    # transaction=True: the real worker closes old connections between tasks, as a
+    # long-running process must; inside a test transaction that would drop PostgreSQL's.
     from django.core.management import call_command
 
     settings.PEERPATH_MATCH_INLINE_LIMIT = 0  # every round goes to the worker
