@@ -234,7 +234,13 @@ def random_problem(
 
 
 def planted_problem(
-    rng: np.random.Generator, sizes: Sequence[int], *, k: int, leaders: str, n_slots: int = 12
+    rng: np.random.Generator,
+    sizes: Sequence[int],
+    *,
+    k: int,
+    leaders: str,
+    n_slots: int = 12,
+    extra: float = 0.5,
 ) -> tuple[GroupProblem, list[list[str]]]:
     """A problem feasible by construction: a hidden grouping that meets every hard rule."""
     slots = [f"t{j}" for j in range(n_slots)]
@@ -245,13 +251,13 @@ def planted_problem(
         common = set(rng.choice(slots, k, replace=False).tolist()) if k else set()
         members = []
         for j in range(size):
-            extra = {s for s in slots if rng.random() < 0.3}
+            more = {s for s in slots if rng.random() < extra}
             is_leader = (j == 0) if leaders != "none" else bool(rng.random() < 0.2)
             pid = f"g{g}m{j}"
             parts.append(
                 Participant(
                     pid,
-                    slots=frozenset(common | extra),
+                    slots=frozenset(common | more),
                     leader=is_leader,
                     attributes={
                         "course": str(rng.integers(3)),

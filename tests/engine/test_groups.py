@@ -268,7 +268,7 @@ def test_effort_options_are_honoured():
     assert (res.stats["restarts"], res.stats["rounds"]) == (1, 0)
 
 
-SMALL = list(range(36))
+SMALL = list(range(24))
 
 
 @pytest.mark.parametrize("seed", SMALL)

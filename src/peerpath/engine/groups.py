@@ -13,8 +13,8 @@ seeded constructive start followed by iterated local search [2]_; see
 >>> from peerpath.engine.groups import GroupProblem, Participant, form_groups
 >>> people = [Participant(f"p{i}", slots={"mon", "tue"}) for i in range(4)]
 >>> result = form_groups(GroupProblem(tuple(people), min_size=2, max_size=2))
->>> [g.members for g in result.groups]
-[('p0', 'p1'), ('p2', 'p3')]
+>>> [len(g.members) for g in result.groups], result.min_score
+([2, 2], 0.0)
 
 References
 ----------
@@ -253,7 +253,12 @@ def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -
         if plan.size_reason and int(plan.eligible.sum()) > plan.placeable:
             return infeasible(plan.size_reason.split(";")[0])
         first = left[0]
-        return infeasible(f'"{first.participant}" cannot be placed: {first.reason}')
+        if enc.ids.index(first.participant) in plan.reasons:
+            return infeasible(f'"{first.participant}" cannot be placed: {first.reason}')
+        return infeasible(
+            f'no grouping found that places everyone: "{first.participant}" was left out '
+            f"({first.reason})"
+        )
     order = _canonical(st)
     names = [f"g{k + 1}" for k in range(len(order))]
     groups = _groups_of(st, order, names)

@@ -404,6 +404,36 @@ def _better(a: State, b: State | None) -> bool:
     return a.total * max(b.G, 1) > b.total * max(a.G, 1)  # higher mean
 
 
+def _iterate(
+    st: State,
+    rng: np.random.Generator,
+    sample: int,
+    rounds: int,
+    stats: SearchStats,
+    *,
+    until_complete: bool = False,
+) -> State:
+    """Iterated local search: perturb, descend, keep unless worse; return the best state."""
+    current = st.copy()
+    best = st.copy()
+    swaps = max(2, min(12, st.G // 20))
+    for _ in range(rounds):
+        if until_complete and not current.short.any():
+            break
+        stats.rounds += 1
+        changed = _perturb(st, rng, swaps)
+        if not changed.any():
+            break
+        local_search(st, rng, sample, dirty=changed, stats=stats)
+        if st.key() <= current.key():
+            current = st.copy()
+            if _better(st, best):
+                best = st.copy()
+        else:
+            st = current.copy()
+    return best
+
+
 def defaults(n: int, options: SearchOptions) -> tuple[int, int, int]:
     """The effort used: ``(restarts, rounds, sample)`` (see docs/groups.md)."""
     restarts = options.restarts
@@ -436,23 +466,11 @@ def search(
                 best = st
             continue
         local_search(st, rng, sample, stats=stats)
-        if st.short.any():
+        if st.short.any():  # first try to complete the short groups
+            st = _iterate(st, rng, sample, rounds, stats, until_complete=True)
             st = dissolve_short(st, rng)
             local_search(st, rng, sample, stats=stats)
-        current = st.copy()
+        st = _iterate(st, rng, sample, rounds, stats)
         if _better(st, best):
-            best = st.copy()
-        swaps = max(2, min(12, st.G // 20))
-        for _ in range(rounds):
-            stats.rounds += 1
-            changed = _perturb(st, rng, swaps)
-            if not changed.any():
-                break
-            local_search(st, rng, sample, dirty=changed, stats=stats)
-            if st.key() <= current.key():
-                current = st.copy()
-                if _better(st, best):
-                    best = st.copy()
-            else:
-                st = current.copy()
+            best = st
     return best, stats
