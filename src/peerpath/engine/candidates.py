@@ -26,9 +26,11 @@ References
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,12 +39,14 @@ from numpy.typing import NDArray
 
 from .scoring import DenseScorer
 
-__all__ = ["Candidates", "candidate_pass", "find_violations", "parallel_map"]
+__all__ = ["Candidates", "candidate_pass", "find_violations", "parallel_map", "run_chunks"]
 
 IntArray = NDArray[np.intp]
 _BLOCK_ELEMENTS = 1 << 17
 _SAMPLE = 2048
 _MAX_PER_ROW = 256
+_CHUNK = 128  # blocks per chunk of work (fixed, so results do not depend on the workers)
+_PROCESS_PAIRS = 50_000_000  # pairs from which the blocks go to worker processes
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -121,6 +125,168 @@ def _windowed_blocks(
     return jobs
 
 
+def _candidate_job(
+    scorer: DenseScorer,
+    want: int,
+    offsets: NDArray[np.int64],
+    job: tuple[int, IntArray, IntArray | None],
+) -> tuple[Any, ...]:
+    """Score one block and keep its candidates (see :func:`candidate_pass`)."""
+    m = scorer.m
+    index, block_rows, cols = job
+    width = m if cols is None else len(cols)
+    if width == 0:
+        zero = np.zeros(len(block_rows), np.int64)
+        empty = np.zeros(0, np.intp)
+        return empty, empty, np.zeros(0, np.float32), zero - 1, zero, None, None, None
+    nb = len(block_rows)
+    si, sj, ss, _ = scorer.block_sparse(block_rows, cols)
+    n_allowed = np.bincount(si, minlength=nb).astype(np.int64)
+    blk = np.full((nb, width), np.float32(-1), dtype=np.float32)
+    blk[si, sj] = ss
+    if width <= max(4 * want, _SAMPLE):
+        if width > want:
+            thr = -np.partition(-blk, want - 1, axis=1)[:, want - 1]
+        else:
+            thr = np.zeros(nb, np.float32)
+    else:
+        # a seeded, evenly spread column sample sets the threshold
+        step = width / _SAMPLE
+        sample = (np.arange(_SAMPLE) * step + offsets[index] % max(int(step), 1)).astype(np.intp)
+        rank = max(1, int(np.ceil(want * _SAMPLE / width)))
+        thr = -np.partition(-blk[:, sample], rank - 1, axis=1)[:, rank - 1]
+    thr = np.maximum(thr, 0).astype(np.float32)
+    keep = ss >= thr[si]  # thr >= 0, so only allowed pairs
+    counts = np.bincount(si[keep], minlength=nb)
+    bound = thr.astype(np.int64) - 1
+    bound[n_allowed == counts] = -1  # every allowed pair is a candidate
+    too_many = np.flatnonzero(counts > _MAX_PER_ROW)
+    if len(too_many):
+        sub_rows = blk[too_many]
+        top = np.argpartition(-sub_rows, _MAX_PER_ROW - 1, axis=1)[:, :_MAX_PER_ROW]
+        mask = np.zeros((len(too_many), width), dtype=bool)
+        mask[np.arange(len(too_many))[:, None], top] = True
+        keep &= ~np.isin(si, too_many)
+        flat_mask = np.zeros((nb, width), dtype=bool)
+        flat_mask[too_many] = mask
+        keep |= flat_mask[si, sj]
+        kth = np.take_along_axis(sub_rows, top, axis=1).min(axis=1)
+        bound[too_many] = kth.astype(np.int64)
+    bi, bj, bs = si[keep], sj[keep], ss[keep]
+    keep_ok = bs >= 0
+    bi, bj, bs = bi[keep_ok], bj[keep_ok], bs[keep_ok]
+    colmax = blk.max(axis=0)
+    colarg = block_rows[blk.argmax(axis=0)]
+    blk[bi, bj] = np.float32(-1)
+    left_out = blk.max(axis=0)
+    gj = bj.astype(np.intp) if cols is None else cols[bj]
+    return block_rows[bi], gj, bs, bound, n_allowed, colmax, colarg, left_out
+
+
+def _merge_best(
+    best_val: NDArray[np.float32],
+    best_row: IntArray,
+    where: IntArray,
+    colmax: NDArray[np.float32],
+    colarg: IntArray,
+) -> None:
+    """Offer ``colmax``/``colarg`` for mentors ``where`` to their best-mentee slots."""
+    current = best_val[where]
+    weakest = current.argmin(axis=1)
+    better = np.flatnonzero(colmax > current[np.arange(len(where)), weakest])
+    best_val[where[better], weakest[better]] = colmax[better]
+    best_row[where[better], weakest[better]] = colarg[better]
+
+
+def _candidate_chunk(state: tuple[Any, ...], chunk: list[int]) -> tuple[Any, ...]:
+    """Run the jobs of one chunk and reduce their per-mentor parts."""
+    scorer, want, offsets, per_mentor, jobs = state
+    m = scorer.m
+    best_val = np.full((m, max(per_mentor, 1)), -1.0, dtype=np.float32)
+    best_row = np.zeros((m, max(per_mentor, 1)), dtype=np.intp)
+    col_bound = np.full(m, -1, dtype=np.int64)
+    out_i, out_j, out_s, out_rows, out_bound, out_allowed = [], [], [], [], [], []
+    for x in chunk:
+        job = jobs[x]
+        _, block_rows, cols = job
+        ci, cj, cs, bound, allowed, colmax, colarg, left = _candidate_job(
+            scorer, want, offsets, job
+        )
+        where = np.arange(m) if cols is None else cols
+        if left is not None:
+            col_bound[where] = np.maximum(col_bound[where], left.astype(np.int64))
+        out_i.append(ci)
+        out_j.append(cj)
+        out_s.append(cs)
+        out_rows.append(block_rows)
+        out_bound.append(bound)
+        out_allowed.append(allowed)
+        if per_mentor and colmax is not None:
+            _merge_best(best_val, best_row, where, colmax, colarg)
+    return (
+        np.concatenate([np.zeros(0, np.intp), *out_i]),
+        np.concatenate([np.zeros(0, np.intp), *out_j]),
+        np.concatenate([np.zeros(0, np.float32), *out_s]),
+        np.concatenate([np.zeros(0, np.intp), *out_rows]),
+        np.concatenate([np.zeros(0, np.int64), *out_bound]),
+        np.concatenate([np.zeros(0, np.int64), *out_allowed]),
+        best_val,
+        best_row,
+        col_bound,
+    )
+
+
+_CHUNK_STATE: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+
+def _call_chunk(chunk: list[int]) -> Any:
+    assert _CHUNK_STATE is not None
+    fn, state = _CHUNK_STATE
+    return fn(state, chunk)
+
+
+def _use_processes(pairs: int) -> bool:
+    """Whether to fan the blocks out to forked processes (large problems only)."""
+    return (
+        pairs >= _PROCESS_PAIRS
+        and _workers() > 1
+        and os.environ.get("PEERPATH_ENGINE_PROCESSES", "1") != "0"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
+
+
+def run_chunks(
+    fn: Callable[[tuple[Any, ...], list[int]], R],
+    state: tuple[Any, ...],
+    n_items: int,
+    *,
+    pairs: int,
+    chunk: int = _CHUNK,
+) -> list[R]:
+    """
+    ``[fn(state, c) for c in chunks of range(n_items)]``, in order, in parallel.
+
+    Most of the block work holds the GIL (gathers, ``flatnonzero``), so threads
+    barely help; a large problem is fanned out to forked worker processes that
+    inherit ``state`` (copy-on-write, nothing is pickled but the results).
+    The chunks do not depend on the number of workers, so neither does the
+    result.  ``PEERPATH_ENGINE_PROCESSES=0`` keeps everything in-process.
+    """
+    global _CHUNK_STATE
+    chunks = [list(range(a, min(a + chunk, n_items))) for a in range(0, n_items, chunk)]
+    if len(chunks) > 1 and _use_processes(pairs):
+        _CHUNK_STATE = (fn, state)
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=_workers(), mp_context=ctx) as pool:
+                return list(pool.map(_call_chunk, chunks))
+        finally:
+            _CHUNK_STATE = None
+    return list(parallel_map(lambda c: fn(state, c), chunks))
+
+
 def candidate_pass(
     scorer: DenseScorer,
     rows: IntArray,
@@ -153,52 +319,10 @@ def candidate_pass(
     want = 2 * k
     jobs = _windowed_blocks(scorer, rows)
     offsets = rng.integers(0, 1 << 30, size=max(len(jobs), 1))
-
-    def work(job: tuple[int, IntArray, IntArray | None]) -> tuple[Any, ...]:
-        index, block_rows, cols = job
-        width = m if cols is None else len(cols)
-        if width == 0:
-            zero = np.zeros(len(block_rows), np.int64)
-            empty = np.zeros(0, np.intp)
-            return empty, empty, np.zeros(0, np.float32), zero - 1, zero, None, None, None
-        blk = scorer.block(block_rows, cols)
-        n_allowed = (blk >= 0).sum(axis=1).astype(np.int64)
-        if width <= max(4 * want, _SAMPLE):
-            if width > want:
-                thr = -np.partition(-blk, want - 1, axis=1)[:, want - 1]
-            else:
-                thr = np.zeros(len(block_rows), np.float32)
-        else:
-            # a seeded, evenly spread column sample sets the threshold
-            step = width / _SAMPLE
-            sample = (np.arange(_SAMPLE) * step + offsets[index] % max(int(step), 1)).astype(
-                np.intp
-            )
-            rank = max(1, int(np.ceil(want * _SAMPLE / width)))
-            thr = -np.partition(-blk[:, sample], rank - 1, axis=1)[:, rank - 1]
-        thr = np.maximum(thr, 0).astype(np.float32)
-        mask = thr[:, None] <= blk
-        counts = mask.sum(axis=1)
-        bound = thr.astype(np.int64) - 1
-        bound[n_allowed == counts] = -1  # every allowed pair is a candidate
-        too_many = np.flatnonzero(counts > _MAX_PER_ROW)
-        if len(too_many):
-            sub_rows = blk[too_many]
-            top = np.argpartition(-sub_rows, _MAX_PER_ROW - 1, axis=1)[:, :_MAX_PER_ROW]
-            mask[too_many] = False
-            mask[too_many[:, None], top] = True
-            kth = np.take_along_axis(sub_rows, top, axis=1).min(axis=1)
-            bound[too_many] = kth.astype(np.int64)
-        bi, bj = np.nonzero(mask)
-        bs = blk[bi, bj]
-        keep = bs >= 0
-        bi, bj, bs = bi[keep], bj[keep], bs[keep]
-        left_out = np.where(mask, np.float32(-1), blk).max(axis=0)
-        colmax = blk.max(axis=0)
-        colarg = block_rows[blk.argmax(axis=0)]
-        gj = bj.astype(np.intp) if cols is None else cols[bj]
-        return block_rows[bi], gj, bs, bound, n_allowed, colmax, colarg, left_out
-
+    pairs = sum(len(b) * (m if c is None else len(c)) for _, b, c in jobs)
+    parts = run_chunks(
+        _candidate_chunk, (scorer, want, offsets, per_mentor, jobs), len(jobs), pairs=pairs
+    )
     out_i: list[IntArray] = []
     out_j: list[IntArray] = []
     out_s: list[NDArray[np.float32]] = []
@@ -207,24 +331,16 @@ def candidate_pass(
     best_val = np.full((m, per_mentor), -1.0, dtype=np.float32)
     best_row = np.zeros((m, per_mentor), dtype=np.intp)
     col_bound = np.full(m, -1, dtype=np.int64)
-    for (_, block_rows, cols), (ci, cj, cs, bound, allowed, colmax, colarg, left) in zip(
-        jobs, parallel_map(work, jobs), strict=True
-    ):
-        if left is not None:
-            where_cols = np.arange(m) if cols is None else cols
-            col_bound[where_cols] = np.maximum(col_bound[where_cols], left.astype(np.int64))
+    everyone = np.arange(m)
+    for ci, cj, cs, prow, pbound, pallowed, pval, pbest, pcol in parts:
         out_i.append(ci)
         out_j.append(cj)
         out_s.append(cs)
-        row_bound[block_rows] = bound
-        n_allowed[block_rows] = allowed
-        if per_mentor and colmax is not None:
-            where = np.arange(m) if cols is None else cols
-            current = best_val[where]
-            weakest = current.argmin(axis=1)
-            better = np.flatnonzero(colmax > current[np.arange(len(where)), weakest])
-            best_val[where[better], weakest[better]] = colmax[better]
-            best_row[where[better], weakest[better]] = colarg[better]
+        row_bound[prow] = pbound
+        n_allowed[prow] = pallowed
+        np.maximum(col_bound, pcol, out=col_bound)
+        for slot in range(per_mentor):
+            _merge_best(best_val, best_row, everyone, pval[:, slot], pbest[:, slot])
     cand = Candidates(
         i=np.concatenate(out_i) if out_i else np.zeros(0, np.intp),
         j=np.concatenate(out_j) if out_j else np.zeros(0, np.intp),
@@ -304,20 +420,20 @@ def find_violations(
         if len(pos) == 0:
             return empty, empty, np.zeros(0, np.int64), 0, 0
         cols = order_b[pos]
-        blk = scorer.block(block_rows, cols)
-        slack = blk - (a[block_rows][:, None] + b[cols][None, :])
-        valid = (lo <= blk) & (pos[None, :] < ncols[block_rows][:, None])
-        strict = int(((slack > 0) & valid).sum())
-        bi, bj = np.nonzero((slack > -margin) & valid)
-        if len(bi) == 0:
-            return empty, empty, np.zeros(0, np.int64), blk.size, 0
-        sl = slack[bi, bj]
+        si, sj, ss, size = scorer.block_sparse(block_rows, cols)
+        slack = ss - (a[block_rows][si] + b[cols][sj])
+        valid = (lo <= ss) & (pos[sj] < ncols[block_rows][si])
+        strict = int(np.count_nonzero((slack > 0) & valid))
+        near = np.flatnonzero((slack > -margin) & valid)
+        if len(near) == 0:
+            return empty, empty, np.zeros(0, np.int64), size, 0
+        bi, bj, sl = si[near], sj[near], slack[near]
         order = np.lexsort((-sl, bi))
-        bi, bj = bi[order], bj[order]
+        bi, bj, bs = bi[order], bj[order], ss[near][order]
         first = np.searchsorted(bi, bi, side="left")
         keep = (np.arange(len(bi)) - first) < max_per_row
-        bi, bj = bi[keep], bj[keep]
-        return block_rows[bi], cols[bj], blk[bi, bj].astype(np.int64), blk.size, strict
+        bi, bj, bs = bi[keep], bj[keep], bs[keep]
+        return block_rows[bi], cols[bj], bs.astype(np.int64), size, strict
 
     out_i, out_j, out_s = [], [], []
     scored = 0

@@ -141,6 +141,16 @@ class _Term:
     ) -> tuple[F32, BoolArray | None]:
         raise NotImplementedError
 
+    def allowed_constant(self) -> float | None:
+        """The contribution every pair passing this hard criterion gets, if it is constant."""
+        return None
+
+    def hard_block(self, rows: IntArray, cols: IntArray | None) -> BoolArray:
+        """The hard test on ``rows x cols`` (may be a broadcast, read-only view)."""
+        _, ok = self.evaluate(rows, cols, True)
+        assert ok is not None
+        return ok
+
     def describe_failure(self) -> str:
         """Say why this hard criterion excludes every mentor (for reasons)."""
         return f'hard criterion "{self.name}" excludes every mentor'
@@ -157,6 +167,9 @@ class _SetTerm(_Term):
         self.words = max(1, -(-len(vocab) // 64))
         self.bits_a = _bitsets(a, vocab, self.words)
         self.bits_b = _bitsets(b, vocab, self.words)
+        # one contiguous array per word: gathers from them are much faster than strided
+        self.word_a = [np.ascontiguousarray(self.bits_a[:, w]) for w in range(self.words)]
+        self.word_b = [np.ascontiguousarray(self.bits_b[:, w]) for w in range(self.words)]
         self.size_a = np.bitwise_count(self.bits_a).sum(axis=1).astype(np.float32)
         self.size_b = np.bitwise_count(self.bits_b).sum(axis=1).astype(np.float32)
         self.count_dtype = np.uint8 if self.words <= 3 else np.uint16
@@ -173,8 +186,8 @@ class _SetTerm(_Term):
     def count(self, rows: IntArray | None, cols: IntArray | None, outer: bool) -> NDArray[Any]:
         total: NDArray[Any] | None = None
         for w in range(self.words):
-            a = _side(self.bits_a[:, w], rows, outer, True)
-            b = _side(self.bits_b[:, w], cols, outer, False)
+            a = _side(self.word_a[w], rows, outer, True)
+            b = _side(self.word_b[w], cols, outer, False)
             c = np.bitwise_count(np.bitwise_and(a, b))
             if total is None:
                 total = c.astype(self.count_dtype, copy=False)
@@ -182,6 +195,28 @@ class _SetTerm(_Term):
                 total += c
         assert total is not None
         return total
+
+    def allowed_constant(self) -> float | None:
+        # a hard category passes only with value 1, contributing ``good * wu``
+        return float(self.wu) if self.hard and self.kind == "category" else None
+
+    def hard_block(self, rows: IntArray, cols: IntArray | None) -> BoolArray:
+        shares_one = (self.kind in ("overlap", "jaccard") and self.min == 1) or (
+            self.kind == "category" and self.prefer == "similar"
+        )
+        if not shares_one:
+            return super().hard_block(rows, cols)
+        # at least one shared element: a nonzero AND, no popcount needed
+        anyw: NDArray[np.uint64] | None = None
+        for w in range(self.words):
+            a = _side(self.word_a[w], rows, True, True)
+            b = _side(self.word_b[w], cols, True, False)
+            if anyw is None:
+                anyw = np.bitwise_and(a, b)
+            else:
+                anyw |= np.bitwise_and(a, b)
+        assert anyw is not None
+        return anyw != 0
 
     def evaluate(
         self, rows: IntArray | None, cols: IntArray | None, outer: bool
@@ -267,6 +302,20 @@ class _GapTerm(_Term):
         t *= self.wu
         np.rint(t, out=t)
         return t, ok
+
+    def allowed_constant(self) -> float | None:
+        # inside the range t <= 0, so the value is exactly 1 and rint(1 * wu) == wu
+        return float(self.wu) if self.hard else None
+
+    def hard_block(self, rows: IntArray, cols: IntArray | None) -> BoolArray:
+        mids = self.xa_mid[rows]
+        if len(mids) and bool((mids == mids[0]).all()):  # false when NaN
+            # every row has the same value: the same elementwise test on one row
+            xb = self.xb if cols is None else self.xb[cols]
+            t = np.abs(np.subtract(xb, mids[:1]))
+            t -= self.half
+            return np.broadcast_to(t <= 0, (len(rows), len(xb)))
+        return super().hard_block(rows, cols)
 
     def describe_failure(self) -> str:
         field = self.crit.mentor_field
@@ -439,6 +488,10 @@ class DenseScorer(Scorer):
         fj = np.array([mentor_index[p[1]] for p in problem.forbidden], dtype=np.intp)
         self.forbidden = _SparsePairs(fi, fj, self.n, self.m)
         self.has_forbidden = len(problem.forbidden) > 0
+        # terms whose contribution is fixed once the hard criteria pass (integers: exact)
+        constants = [t.allowed_constant() for t in self.terms]
+        self._allowed_constant = float(sum(c for c in constants if c is not None))
+        self._varying_terms = [t for t, c in zip(self.terms, constants, strict=True) if c is None]
 
     # -- blocks -----------------------------------------------------------------
     def block(self, rows: IntArray, cols: IntArray | None = None) -> F32:
@@ -448,10 +501,102 @@ class DenseScorer(Scorer):
         Returns a ``float32`` matrix of micro-points with ``DISALLOWED`` (-1)
         for pairs a hard criterion or a forbidden pair excludes.
         """
-        total, allowed = self._block_parts(rows, cols, None)
-        if allowed is not None:
-            np.copyto(total, np.float32(DISALLOWED), where=np.logical_not(allowed))
-        return total
+        width = self.m if cols is None else len(cols)
+        bi, bj, s, _ = self.block_sparse(rows, cols)
+        out = np.full((len(rows), width), np.float32(DISALLOWED), dtype=np.float32)
+        out[bi, bj] = s
+        return out
+
+    def block_sparse(
+        self, rows: IntArray, cols: IntArray | None = None
+    ) -> tuple[IntArray, IntArray, F32, int]:
+        """
+        The allowed pairs of ``rows x cols`` and their scores, in row-major order.
+
+        The hard criteria are tested first over the whole block with the
+        cheapest test each allows (a nonzero bitset AND for "shares one", one
+        row for a gap whose rows share a value); the scores are then computed
+        only for the pairs that pass, with the same elementwise code as
+        :meth:`pairs`, so every score is bit-for-bit the one :meth:`pairs`
+        gives.  When most pairs pass, the whole block is scored instead.
+
+        Returns
+        -------
+        bi, bj : arrays of int
+            Block row and block column of each allowed pair (sorted by row, column).
+        s : float32 array
+            Their scores in micro-points.
+        n_tested : int
+            ``len(rows) * width``.
+        """
+        width = self.m if cols is None else len(cols)
+        shape = (len(rows), width)
+        size = shape[0] * shape[1]
+        allowed = self._hard_mask(rows, cols, shape)
+        if allowed is None or int(np.count_nonzero(allowed)) * 2 > size:
+            total, full_allowed = self._block_parts(rows, cols, None)
+            if full_allowed is None:
+                bi, bj = np.nonzero(np.ones(shape, dtype=bool))
+            else:
+                bi, bj = np.nonzero(full_allowed)
+            return bi.astype(np.intp), bj.astype(np.intp), total[bi, bj], size
+        flat = np.flatnonzero(allowed)  # much faster than a 2-D nonzero
+        bi = flat // width
+        bj = flat - bi * width
+        gi = rows[bi]
+        gj = bj if cols is None else cols[bj]
+        total = np.full(len(bi), np.float32(self._allowed_constant), dtype=np.float32)
+        for term in self._varying_terms:
+            contrib, _ = term.evaluate(gi, gj, False)
+            total += contrib
+        if self.pref_terms:
+            # few listed pairs: look up where each lands among the allowed pairs
+            col_pos: IntArray | None = None
+            if cols is not None:
+                col_pos = np.full(self.m, -1, dtype=np.intp)
+                col_pos[cols] = np.arange(len(cols))
+            for pterm in self.pref_terms:
+                brow, bcol, pos = pterm.sparse.in_block(rows, col_pos)
+                if len(brow) == 0:
+                    continue
+                where = np.searchsorted(flat, brow.astype(np.int64) * width + bcol)
+                where = np.minimum(where, max(len(flat) - 1, 0))
+                hit = (
+                    (flat[where] == brow.astype(np.int64) * width + bcol)
+                    if len(flat)
+                    else where < 0
+                )
+                np.add.at(total, where[hit], pterm.contrib[pos[hit]])
+        return bi.astype(np.intp), bj.astype(np.intp), total, size
+
+    def _hard_mask(
+        self, rows: IntArray, cols: IntArray | None, shape: tuple[int, int]
+    ) -> BoolArray | None:
+        """Pairs passing every hard criterion and not forbidden; None when nothing is hard."""
+        allowed: BoolArray | None = None
+        for term in self.terms:
+            if not term.hard:
+                continue
+            ok = term.hard_block(rows, cols)
+            if allowed is None:
+                allowed = np.array(np.broadcast_to(ok, shape), dtype=bool, copy=True)
+            else:
+                np.logical_and(allowed, ok, out=allowed)
+        col_pos: IntArray | None = None
+        if cols is not None and (self.has_forbidden or any(t.hard for t in self.pref_terms)):
+            col_pos = np.full(self.m, -1, dtype=np.intp)
+            col_pos[cols] = np.arange(len(cols))
+        for pterm in self.pref_terms:
+            if pterm.hard:
+                _, ok_p = pterm.block(rows, col_pos, shape)
+                assert ok_p is not None
+                allowed = ok_p if allowed is None else np.logical_and(allowed, ok_p, out=allowed)
+        if self.has_forbidden:
+            brow, bcol, _ = self.forbidden.in_block(rows, col_pos)
+            if allowed is None:
+                allowed = np.ones(shape, dtype=bool)
+            allowed[brow, bcol] = False
+        return allowed
 
     def block_detail(self, rows: IntArray, cols: IntArray | None = None) -> dict[str, BoolArray]:
         """Each hard criterion's pass mask, plus ``"forbidden"`` (for reasons)."""
