@@ -16,4 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, bool]:
     return {
         "nav_is_student": hasattr(user, "student_profile"),
         "nav_is_safeguarding_lead": bool(scope.schools_with(Role.SAFEGUARDING_LEAD)),
+        "nav_sees_insights": user.is_superuser
+        or scope.is_org_admin()
+        or bool(scope.schools_with(Role.COORDINATOR)),
     }
