@@ -128,3 +128,19 @@ def test_thank_you_reaches_the_mentor_page_only(campus, client):
     before = ThankYou.objects.count()
     assert client.post(url, {"mentor": campus.pair.mentor.pk, "message": "x"}).status_code == 404
     assert ThankYou.objects.count() == before
+
+
+def test_outcomes_are_linked_only_for_those_who_may_open_them(campus, client):
+    overview = reverse("insights:overview")
+    impact = reverse("insights:impact", args=[campus.program.pk])
+    detail = reverse("programs:detail", args=[campus.program.pk])
+    login(client, "coord@oak.test")
+    assert overview in client.get(reverse("home")).content.decode()
+    assert impact in client.get(detail).content.decode()
+    login(client, "teacher@oak.test")  # sees the program page, not its outcomes
+    assert overview not in client.get(reverse("home")).content.decode()
+    assert impact not in client.get(detail).content.decode()
+    login(client, "ada@oak.test")
+    home = client.get(reverse("home")).content.decode()
+    assert overview not in home
+    assert reverse("insights:recognition") in home
