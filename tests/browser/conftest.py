@@ -22,7 +22,8 @@ thread must see the test's data, so it cannot live in a rolled-back
 transaction), the ``browser`` mark, and runs in the ``browser`` xdist group
 so that ``--dist loadgroup`` keeps one Chromium busy instead of starting one
 per worker. A page fails its test if the site raises an uncaught JavaScript
-error or a static file fails to load; a failing test leaves a screenshot in
+error, a static file fails to load or the Content-Security-Policy refuses
+something (a console error); a failing test leaves a screenshot in
 ``screenshots/failures/``.
 
 Helpers (``login``, ``assert_accessible``, ``screenshot``,
@@ -138,6 +139,16 @@ def new_page(
         page = context.new_page()
         problems: list[str] = []
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+        # The Content-Security-Policy refuses inline scripts and styles; Chromium
+        # reports each refusal as a console error.
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"CSP violation: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.on(
             "response",
             lambda response: (

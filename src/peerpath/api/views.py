@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +23,9 @@ from peerpath.api.services import api_token_create, api_token_revoke, may_hold_t
 from peerpath.core.models import User
 
 
+# Redoc styles itself with <style> elements made at run time and searches in a
+# blob: worker; only this page allows those, every other page keeps the strict policy.
+@csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 def docs(request: HttpRequest) -> HttpResponse:
     """The browsable reference (Redoc, vendored) of the schema at ``/api/schema/``."""
     return render(request, "api/docs.html")

@@ -1,4 +1,4 @@
-"""The language a logged-in person chose wins over the browser's."""
+"""Per-request behaviour of the web shell: the preferred language, security headers."""
 
 from __future__ import annotations
 
@@ -33,3 +33,20 @@ class PreferredLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """
+    Send ``Permissions-Policy`` (``settings.PEERPATH_PERMISSIONS_POLICY``) on
+    every response: Django's ``SecurityMiddleware`` has no setting for it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy: str = getattr(settings, "PEERPATH_PERMISSIONS_POLICY", "")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
