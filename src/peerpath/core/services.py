@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -58,7 +59,12 @@ def user_create(
     password: str | None = None,
     preferred_name: str = "",
 ) -> User:
-    """Create a user who logs in with ``email`` (no password: cannot log in yet)."""
+    """
+    Create a user who logs in with ``email`` (no password: cannot log in yet).
+
+    A password must pass ``AUTH_PASSWORD_VALIDATORS`` (length, not a common
+    password, not like the person's name or e-mail).
+    """
     user = User(
         email=User.objects.normalize_email(email).lower(),
         given_name=given_name,
@@ -67,6 +73,10 @@ def user_create(
         organization=organization,
     )
     if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
         user.set_password(password)
     else:
         user.set_unusable_password()
