@@ -254,3 +254,23 @@ def test_matched_and_closed_participants_have_real_matches(demo: DemoSummary) ->
     assert match.mentor.student.user == maya
     for m in Match.objects.filter(status="active"):
         assert Match.objects.filter(mentor=m.mentor, status="active").count() <= m.mentor.capacity
+
+
+@pytest.mark.django_db
+def test_pairs_have_met_and_the_school_sent_outcomes_for_two_terms(demo: DemoSummary) -> None:
+    from peerpath.insights.impact import default_terms, impact_report, outcome_terms
+    from peerpath.insights.models import OutcomeRecord
+    from peerpath.meetings.models import Attendance, Session, SessionLog
+
+    assert Attendance.objects.filter(status="present").exists()  # past meetings were held
+    assert SessionLog.objects.exists()
+    assert Session.objects.filter(starts_at__gt=dt.datetime(2026, 11, 17, tzinfo=dt.UTC)).exists()
+    assert OutcomeRecord.objects.count() == 2 * STUDENTS
+    program = Program.objects.filter(matches__isnull=False).distinct().first()
+    assert program is not None
+    baseline, outcome = default_terms(program, [c.term for c in outcome_terms(program)])
+    assert baseline is not None and outcome is not None
+    assert baseline.end_date < program.term_start <= outcome.end_date
+    report = impact_report(program, baseline=baseline, outcome=outcome, role="mentee")
+    assert report.with_baseline == report.participants > 0
+    assert report.pool > report.participants  # non-participants to compare with

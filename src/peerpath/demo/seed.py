@@ -41,6 +41,7 @@ from peerpath.demo.catalogue import (
     ProgramSpec,
 )
 from peerpath.demo.enrol import Enroller, consent_tokens
+from peerpath.demo.outcomes import demo_outcomes
 from peerpath.demo.plan import EnrolmentSpec, build_plan
 from peerpath.demo.roster import (
     GuardianSpec,
@@ -50,6 +51,7 @@ from peerpath.demo.roster import (
     email_local_part,
     school_year_start,
 )
+from peerpath.meetings.demo import demo_meetings
 from peerpath.people.models import Course, GuardianLink, StudentProfile
 from peerpath.people.services import course_create, guardian_link_create, student_profile_create
 from peerpath.programs.models import Participant, Program
@@ -233,6 +235,18 @@ def _seed(
                 program_update(
                     actor=ctx.staff["coordinator"], program=programs[spec.key], status=spec.status
                 )
+    # Pairs have met (sessions, logs, goals) and the school sent its outcome files.
+    with transaction.atomic():
+        for program in programs.values():
+            demo_meetings(program=program, today=today)
+    start, _end = semester(today)
+    demo_outcomes(
+        school=ctx.school,
+        coordinator=ctx.staff["coordinator"],
+        baseline=semester(start - dt.timedelta(days=120)),  # the semester before
+        current=semester(today),
+        rng=rng,
+    )
     return ctx.organization
 
 
