@@ -269,7 +269,8 @@ def test_pairs_have_met_and_the_school_sent_outcomes_for_two_terms(demo: DemoSum
     program = Program.objects.filter(matches__isnull=False).distinct().first()
     assert program is not None
     baseline, outcome = default_terms(program, [c.term for c in outcome_terms(program)])
-    assert baseline is not None and outcome is not None
+    assert baseline is not None
+    assert outcome is not None
     assert baseline.end_date < program.term_start <= outcome.end_date
     report = impact_report(program, baseline=baseline, outcome=outcome, role="mentee")
     assert report.with_baseline == report.participants > 0
