@@ -1,4 +1,4 @@
-"""Forms for matching settings, closure and the exit survey."""
+"""Forms for matching and group settings, closure and the exit survey."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from peerpath.matching.criteria import CRITERIA
-from peerpath.matching.models import Match, MatchMode
+from peerpath.matching.groups import GROUP_CRITERIA
+from peerpath.matching.models import GroupLeaderRule, Match, MatchMode
 
 
 class MatchSettingsForm(forms.Form):
@@ -128,3 +129,63 @@ class ExitSurveyForm(forms.Form):
             choices=[("unknown", _("Not sure")), ("true", _("Yes")), ("false", _("No"))]
         ),
     )
+
+
+class GroupSettingsForm(forms.Form):
+    """How a group program forms its groups: sizes, leaders, shared time, criteria, isolation."""
+
+    min_size = forms.IntegerField(min_value=2, max_value=20, label=_("Smallest group"))
+    max_size = forms.IntegerField(min_value=2, max_value=20, label=_("Largest group"))
+    leaders = forms.ChoiceField(choices=GroupLeaderRule.choices, label=_("Peer leaders"))
+    min_shared_slots = forms.IntegerField(
+        min_value=0, max_value=10, label=_("Free times every member shares (at least)")
+    )
+    no_isolated = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(k, s.label) for k, s in GROUP_CRITERIA.items() if s.isolable],
+        label=_("Nobody is the only one in their group with a given"),
+    )
+
+    def __init__(self, *args: Any, criteria: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = {c["key"]: c for c in criteria}
+        for key, spec in GROUP_CRITERIA.items():
+            entry = current.get(key, {"weight": 0, "prefer": "similar"})
+            self.fields[f"{key}__weight"] = forms.DecimalField(
+                min_value=0,
+                max_value=10,
+                decimal_places=1,
+                initial=entry.get("weight", 0),
+                label=_("Weight of %(name)s") % {"name": spec.label},
+            )
+            self.fields[f"{key}__prefer"] = forms.ChoiceField(
+                choices=[("similar", _("Similar")), ("diverse", _("Diverse"))],
+                initial=entry.get("prefer", "similar"),
+                label=_("%(name)s: similar or diverse") % {"name": spec.label},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("min_size"), data.get("max_size")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_size", _("The largest group cannot be smaller than the smallest."))
+        return data
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"spec": spec, "weight": self[f"{key}__weight"], "prefer": self[f"{key}__prefer"]}
+            for key, spec in GROUP_CRITERIA.items()
+        ]
+
+    def criteria(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {
+                "key": key,
+                "prefer": data[f"{key}__prefer"],
+                "weight": float(data[f"{key}__weight"] or 0),
+            }
+            for key in GROUP_CRITERIA
+            if (data[f"{key}__weight"] or 0) > 0
+        ]

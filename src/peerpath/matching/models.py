@@ -11,8 +11,9 @@ remove, swap, pair by hand) and publishes them: each becomes a
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -235,3 +236,97 @@ class ExitSurvey(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Exit survey {self.match_id}/{self.respondent_id}"
+
+
+class GroupLeaderRule(models.TextChoices):
+    NONE = "none", _("No leader needed")
+    AT_LEAST_ONE = "at_least_one", _("At least one peer leader per group")
+    EXACTLY_ONE = "exactly_one", _("Exactly one peer leader per group")
+
+
+class GroupSettings(TimeStampedModel):
+    """
+    How a group program forms its groups (see docs/groups.md for the rules).
+
+    ``criteria`` is a list of ``{"key", "prefer", "weight"}`` over the keys of
+    :data:`peerpath.matching.groups.GROUP_CRITERIA`; ``no_isolated`` a list of
+    those keys for which nobody should be the only one of their kind.
+    Mentors (and "both") are the peer leaders.
+    """
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="group_settings")
+    min_size = models.PositiveSmallIntegerField(
+        _("smallest group"), default=4, validators=[MinValueValidator(2), MaxValueValidator(20)]
+    )
+    max_size = models.PositiveSmallIntegerField(
+        _("largest group"), default=6, validators=[MinValueValidator(2), MaxValueValidator(20)]
+    )
+    leaders = models.CharField(
+        _("peer leaders"),
+        max_length=20,
+        choices=GroupLeaderRule.choices,
+        default=GroupLeaderRule.NONE,
+    )
+    min_shared_slots = models.PositiveSmallIntegerField(
+        _("free times every member shares"),
+        default=1,
+        validators=[MaxValueValidator(10)],
+    )
+    criteria = models.JSONField(default=list)
+    no_isolated = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("group settings")
+        verbose_name_plural = _("group settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_size__lte=F("max_size")), name="group_settings_sizes_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Group settings of {self.program}"
+
+
+class GroupRound(TimeStampedModel):
+    """
+    A formation round of a group program: the engine's proposal, under review.
+
+    ``problem`` is the engine input (the JSON form of docs/groups.md),
+    ``result`` the engine's answer, ``groups`` the grouping as the
+    coordinator has edited it (``{"g1": ["<participant pk>", ...], ...}``) and
+    ``evaluation`` that grouping re-scored by the engine (with the rules it
+    breaks). Publishing creates the meetings app's groups.
+    """
+
+    Status = MatchRound.Status
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="group_rounds")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    seed = models.PositiveIntegerField(default=0)
+    settings_snapshot = models.JSONField(default=dict)
+    problem = models.JSONField(default=dict, help_text="The engine input, as docs/groups.md")
+    result = models.JSONField(default=dict)
+    groups = models.JSONField(default=dict)
+    evaluation = models.JSONField(default=dict)
+    skipped = models.JSONField(default=dict, help_text="Participant pk -> why not in the problem")
+    timings = models.JSONField(default=dict)
+    progress = models.CharField(max_length=200, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("group formation round")
+        verbose_name_plural = _("group formation rounds")
+
+    def __str__(self) -> str:
+        return f"Group round {self.pk} of {self.program} ({self.get_status_display()})"

@@ -7,7 +7,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
 from peerpath.core.models import User
-from peerpath.matching.models import Match, MatchRound, MentorRequest, Proposal
+from peerpath.matching.models import GroupRound, Match, MatchRound, MentorRequest, Proposal
 from peerpath.people.availability import SLOT_CODES, slot_label
 from peerpath.programs.models import Participant
 from peerpath.programs.selectors import program_get_managed, program_list_managed
@@ -20,6 +20,15 @@ def round_get_managed(user: User | AnonymousUser, pk: int) -> MatchRound:
         raise Http404
     program_get_managed(user, match_round.program_id)
     return match_round
+
+
+def group_round_get_managed(user: User | AnonymousUser, pk: int) -> GroupRound:
+    """A formation round of a program the user runs (404 otherwise, 403 for a viewer)."""
+    group_round = GroupRound.objects.select_related("program__school").filter(pk=pk).first()
+    if group_round is None:
+        raise Http404
+    program_get_managed(user, group_round.program_id)
+    return group_round
 
 
 def round_proposals(match_round: MatchRound) -> QuerySet[Proposal]:

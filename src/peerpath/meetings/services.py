@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import User
-from peerpath.matching.models import Match
+from peerpath.matching.groups import LEADER_ROLES, open_group_round_for_edit
+from peerpath.matching.models import GroupRound, Match
 from peerpath.meetings.models import (
     Attendance,
     CalendarFeed,
@@ -44,6 +45,7 @@ from peerpath.meetings.scheduling import weekly_occurrences
 from peerpath.meetings.selectors import busy_intervals
 from peerpath.programs.models import Participant, ParticipantStatus, Program, ProgramType
 from peerpath.programs.selectors import program_can_manage
+from peerpath.programs.services import participant_transition
 from peerpath.recruitment.readiness import has_consent
 
 MAX_WEEKS = 16
@@ -672,6 +674,111 @@ def group_create(
         after={"leaders": [p.pk for p in leaders], "members": [p.pk for p in members]},
     )
     return group
+
+
+@transaction.atomic
+def group_round_publish(*, actor: User, group_round: GroupRound) -> list[Group]:
+    """
+    Publish a formation round: each proposed group becomes a group, in one transaction.
+
+    Refused while the edited grouping breaks a rule (sizes, shared free time,
+    leaders) or when a member is no longer ready, lacks consent, or is already
+    in an active group of the program. Members move from ready to matched;
+    each is told by e-mail after commit. Mentors (and "both") are peer leaders.
+    """
+    group_round = open_group_round_for_edit(actor, group_round)
+    program = group_round.program
+    violations = list(group_round.evaluation.get("violations", []))
+    if violations:
+        raise ValidationError(
+            [_("Fix what breaks the rules before publishing:")] + [str(v) for v in violations]
+        )
+    proposed = {name: [int(pid) for pid in members] for name, members in group_round.groups.items()}
+    ids = [pid for members in proposed.values() for pid in members]
+    if not ids:
+        raise ValidationError(_("There is no group to publish."))
+    participants = {
+        p.pk: p
+        for p in Participant.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, program=program)
+        .select_related("student__user")
+        .order_by("pk")
+    }
+    problems = []
+    taken = set(
+        GroupMember.objects.filter(
+            participant_id__in=ids, group__program=program, group__status=Group.Status.ACTIVE
+        ).values_list("participant_id", flat=True)
+    )
+    for pid in ids:
+        p = participants.get(pid)
+        if p is None:
+            problems.append(_("A member has left the program."))
+        elif p.status != ParticipantStatus.READY:
+            problems.append(
+                _("%(name)s is no longer ready (%(status)s).")
+                % {"name": p.student, "status": p.get_status_display()}
+            )
+        elif not has_consent(p):
+            problems.append(_("%(name)s has no guardian consent.") % {"name": p.student})
+        elif pid in taken:
+            problems.append(_("%(name)s is already in a group.") % {"name": p.student})
+    if problems:
+        raise ValidationError(sorted(set(problems)))
+    number = Group.objects.filter(program=program).count()
+    created: list[Group] = []
+    for members in proposed.values():
+        number += 1
+        group = Group.objects.create(program=program, name=_("Group %(n)s") % {"n": number})
+        GroupMember.objects.bulk_create(
+            [
+                GroupMember(
+                    group=group,
+                    participant=participants[pid],
+                    role=GroupMember.Role.LEADER
+                    if participants[pid].role in LEADER_ROLES
+                    else GroupMember.Role.MEMBER,
+                )
+                for pid in members
+            ]
+        )
+        created.append(group)
+    for pid in ids:
+        participant_transition(
+            actor=actor,
+            participant=participants[pid],
+            to_status=ParticipantStatus.MATCHED,
+            reason=_("Group round %(id)s published") % {"id": group_round.pk},
+        )
+    group_round.status = GroupRound.Status.PUBLISHED
+    group_round.published_at = timezone.now()
+    group_round.published_by = actor
+    group_round.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="meetings.group_round.publish",
+        target=group_round,
+        organization=program.school.organization,
+        after={"groups": [g.pk for g in created], "members": len(ids)},
+    )
+    for group, members in zip(created, proposed.values(), strict=True):
+        names = [participants[pid].student.user.get_short_name() for pid in members]
+        url = _site(reverse("meetings:group", args=[group.pk]))
+        for pid in members:
+            user = participants[pid].student.user
+            email_on_commit(
+                to=[user.email],
+                template="meetings_group_published",
+                context={
+                    "name": user.get_short_name(),
+                    "group": group.name,
+                    "program": program.name,
+                    "others": [n for n in names if n != user.get_short_name()],
+                    "url": url,
+                },
+                language=user.preferred_language or None,
+            )
+    return created
 
 
 # --- Goals -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peerpath.meetings import views
+from peerpath.meetings import group_views, views
 
 app_name = "meetings"
 
@@ -18,6 +18,17 @@ urlpatterns = [
     path("matches/<int:pk>/goals/", views.match_goals, name="goals"),
     path("goals/<int:pk>/", views.goal_update, name="goal"),
     path("groups/<int:pk>/", views.group_page, name="group"),
+    path("programs/<int:pk>/groups/", group_views.program_groups, name="program-groups"),
+    path("group-rounds/<int:pk>/", group_views.group_round_review, name="group-round"),
+    path(
+        "group-rounds/<int:pk>/status/", group_views.group_round_status, name="group-round-status"
+    ),
+    path("group-rounds/<int:pk>/move/", group_views.group_round_move_view, name="group-round-move"),
+    path(
+        "group-rounds/<int:pk>/publish/",
+        group_views.group_round_publish_view,
+        name="group-round-publish",
+    ),
     path("calendar/", views.calendar_settings, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
     path("programs/<int:pk>/sessions/", views.program_sessions, name="program-sessions"),

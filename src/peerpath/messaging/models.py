@@ -1,7 +1,7 @@
 """
-Messages between the members of a match, and the words a program holds for review.
+Messages between the members of a match or a group, and the words a program holds for review.
 
-A :class:`Thread` belongs to one match. Each :class:`Message` is *delivered*
+A :class:`Thread` belongs to one match or to one group (its message board). Each :class:`Message` is *delivered*
 (its recipient sees it), *held* (it waits for one of the school's
 safeguarding leads; only its author and the leads see it) or *rejected* (it
 was never delivered; its author sees why). Which messages are held is decided
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from peerpath.core.models import TimeStampedModel
 from peerpath.matching.models import Match
+from peerpath.meetings.models import Group
 from peerpath.programs.models import Program
 
 #: The longest message a student can send, in characters.
@@ -26,20 +27,45 @@ MESSAGE_MAX_LENGTH = 2000
 
 
 class Thread(TimeStampedModel):
-    """The conversation of one match (created with its first message)."""
+    """
+    The conversation of one match, or the message board of one group
+    (created with its first message); exactly one of the two is set.
+    """
 
     program = models.ForeignKey(
         Program, on_delete=models.CASCADE, related_name="message_threads", verbose_name=_("program")
     )
     match = models.OneToOneField(
-        Match, on_delete=models.CASCADE, related_name="thread", verbose_name=_("match")
+        Match,
+        on_delete=models.CASCADE,
+        related_name="thread",
+        verbose_name=_("match"),
+        null=True,
+        blank=True,
+    )
+    group = models.OneToOneField(
+        Group,
+        on_delete=models.CASCADE,
+        related_name="thread",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
     )
 
     class Meta:
         verbose_name = _("message thread")
         verbose_name_plural = _("message threads")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(match__isnull=False, group__isnull=True)
+                | models.Q(match__isnull=True, group__isnull=False),
+                name="thread_for_match_or_group",
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.group_id is not None:
+            return f"Board of group {self.group_id}"
         return f"Thread of match {self.match_id}"
 
 

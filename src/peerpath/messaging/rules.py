@@ -16,6 +16,10 @@ Who may send, read and moderate messages, and which messages are held.
 - The program's coordinators may *read* a thread's delivered messages (not
   held or rejected ones), to look after the pair; every such read is in the
   audit log, and the thread page tells the members so. They cannot write.
+- A group's message board follows the same rules: its members write while
+  the group is active and every member may take part (a minor without
+  consent blocks the board, since they would be sent every message); a
+  message is held when any member is a minor.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.utils.translation import gettext as _
 from peerpath.core.access import scope_for
 from peerpath.core.models import Role, User
 from peerpath.matching.models import Match
+from peerpath.meetings.models import Group, GroupMember
 from peerpath.programs.models import Participant
 from peerpath.recruitment.readiness import has_consent, needs_guardian_consent
 
@@ -64,3 +69,36 @@ def send_refusal(match: Match, user: User) -> str:
 def involves_minor(match: Match) -> bool:
     """Whether either member is a minor for the match's program."""
     return needs_guardian_consent(match.mentor) or needs_guardian_consent(match.mentee)
+
+
+def group_members_of(group: Group) -> list[GroupMember]:
+    return list(group.members.select_related("participant__student__user", "participant__program"))
+
+
+def group_member_participant(group: Group, user: User) -> Participant | None:
+    """The user's participation in the group, or ``None``."""
+    found = (
+        GroupMember.objects.filter(group=group, participant__student__user_id=user.pk)
+        .select_related("participant__student__user", "participant__program")
+        .first()
+    )
+    return found.participant if found is not None else None
+
+
+def group_send_refusal(group: Group, user: User) -> str:
+    """Why ``user`` may not write on the group's board now; empty if they may."""
+    me = group_member_participant(group, user)
+    if me is None:
+        return _("Only the members of a group can write on its board.")
+    if group.status != Group.Status.ACTIVE:
+        return _("This group has closed; its messages can still be read.")
+    if not has_consent(me):
+        return _("You can send messages once a guardian has given consent.")
+    if any(not has_consent(m.participant) for m in group_members_of(group)):
+        return _("A member of your group can receive messages once a guardian has given consent.")
+    return ""
+
+
+def group_involves_minor(group: Group) -> bool:
+    """Whether any member is a minor for the group's program."""
+    return any(needs_guardian_consent(m.participant) for m in group_members_of(group))

@@ -17,8 +17,15 @@ from peerpath.core.access import scope_for
 from peerpath.core.models import Role, User
 from peerpath.matching.models import Match
 from peerpath.matching.selectors import match_get_for_user, matches_for_user
+from peerpath.meetings.models import Group
+from peerpath.meetings.selectors import group_get_for_user
 from peerpath.messaging.models import Message, ModerationTerm, Thread
-from peerpath.messaging.rules import member_participant, partner_of, send_refusal
+from peerpath.messaging.rules import (
+    group_send_refusal,
+    member_participant,
+    partner_of,
+    send_refusal,
+)
 from peerpath.messaging.services import can_edit_terms
 from peerpath.programs.models import Participant, Program
 from peerpath.programs.selectors import program_can_manage, program_get_visible
@@ -74,6 +81,45 @@ def thread_messages(access: ThreadAccess, user: User) -> QuerySet[Message]:
 
 
 @dataclass(frozen=True)
+class BoardAccess:
+    """A group's message board as one user sees it."""
+
+    group: Group
+    relation: str  # "leader", "member" or "coordinator"
+    refusal: str  # why the user may not write now; empty if they may
+
+    @property
+    def is_member(self) -> bool:
+        return self.relation in {"leader", "member"}
+
+    @property
+    def can_send(self) -> bool:
+        return self.is_member and not self.refusal
+
+
+def board_access(user: User, group_pk: int) -> BoardAccess:
+    """
+    The board of group ``group_pk`` for ``user``: its members and the program's
+    coordinators; 403 for the school's other staff, 404 for everyone else.
+    """
+    group, relation = group_get_for_user(user, group_pk)
+    return BoardAccess(group=group, relation=relation, refusal=group_send_refusal(group, user))
+
+
+def board_messages(access: BoardAccess, user: User) -> QuerySet[Message]:
+    """The messages ``user`` may read on the board (as :func:`thread_messages`)."""
+    visible = Q(status=Message.Status.DELIVERED)
+    if access.is_member:
+        visible |= Q(author=user)
+    return (
+        Message.objects.filter(thread__group=access.group)
+        .filter(visible)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
 class InboxRow:
     match: Match
     partner: Participant
@@ -109,6 +155,7 @@ def _in_schools(school_ids: frozenset[int]) -> QuerySet[Message]:
         "thread__program__school",
         "thread__match__mentor__student__user",
         "thread__match__mentee__student__user",
+        "thread__group",
     )
 
 

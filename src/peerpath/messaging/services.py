@@ -8,6 +8,8 @@ commit. Audit entries never contain a message's text: it stays in the thread.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,16 +22,18 @@ from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import Role, RoleAssignment, User
 from peerpath.matching.models import Match
+from peerpath.meetings.models import Group
 from peerpath.messaging.detector import detect
 from peerpath.messaging.models import MESSAGE_MAX_LENGTH, Message, ModerationTerm, Thread
 from peerpath.messaging.rules import (
+    group_involves_minor,
+    group_members_of,
+    group_send_refusal,
     involves_minor,
     is_safeguarding_lead,
-    member_participant,
-    partner_of,
     send_refusal,
 )
-from peerpath.programs.models import Program
+from peerpath.programs.models import Participant, Program
 from peerpath.programs.selectors import program_can_manage
 from peerpath.recruitment.readiness import has_consent
 
@@ -60,33 +64,107 @@ def _coordinators(program: Program) -> list[User]:
     )
 
 
-def _tell_recipient(message: Message, match: Match) -> None:
+@dataclass(frozen=True)
+class Conversation:
+    """A match's thread or a group's board: who is in it, who may write, where it lives."""
+
+    program: Program
+    match: Match | None = None
+    group: Group | None = None
+
+    @classmethod
+    def of(cls, *, match: Match | None = None, group: Group | None = None) -> Conversation:
+        """Load the match or the group (exactly one) with what the rules read."""
+        if (match is None) == (group is None):
+            raise ValueError("Give a match or a group.")
+        if match is not None:
+            match = Match.objects.select_related(
+                "program__school__organization", "mentor__student__user", "mentee__student__user"
+            ).get(pk=match.pk)
+            return cls(program=match.program, match=match)
+        assert group is not None
+        group = Group.objects.select_related("program__school__organization").get(pk=group.pk)
+        return cls(program=group.program, group=group)
+
+    @classmethod
+    def of_thread(cls, thread: Thread) -> Conversation:
+        if thread.group_id is not None:
+            return cls.of(group=Group(pk=thread.group_id))
+        return cls.of(match=Match(pk=thread.match_id))
+
+    def members(self) -> list[Participant]:
+        if self.match is not None:
+            return [self.match.mentor, self.match.mentee]
+        assert self.group is not None
+        return [m.participant for m in group_members_of(self.group)]
+
+    def refusal(self, user: User) -> str:
+        if self.match is not None:
+            return send_refusal(self.match, user)
+        assert self.group is not None
+        return group_send_refusal(self.group, user)
+
+    def involves_minor(self) -> bool:
+        if self.match is not None:
+            return involves_minor(self.match)
+        assert self.group is not None
+        return group_involves_minor(self.group)
+
+    def url(self) -> str:
+        if self.match is not None:
+            return _site(reverse("messaging:thread", args=[self.match.pk]))
+        assert self.group is not None
+        return _site(reverse("messaging:group-board", args=[self.group.pk]))
+
+    def thread(self) -> Thread:
+        if self.match is not None:
+            found, _created = Thread.objects.get_or_create(
+                match=self.match, defaults={"program": self.program}
+            )
+        else:
+            found, _created = Thread.objects.get_or_create(
+                group=self.group, defaults={"program": self.program}
+            )
+        return found
+
+    def audit_target(self) -> dict[str, int]:
+        if self.match is not None:
+            return {"match": self.match.pk}
+        assert self.group is not None
+        return {"group": self.group.pk}
+
+
+def _tell_recipients(message: Message, conversation: Conversation) -> None:
+    """E-mail everyone in the conversation but the author that a message arrived."""
     author = message.author
     assert author is not None
-    me = member_participant(match, author)
-    assert me is not None
-    recipient = partner_of(match, me).student.user
-    email_on_commit(
-        to=[recipient.email],
-        template="message_new",
-        context={
-            "sender": author.get_short_name(),
-            "program": match.program.name,
-            "url": _site(reverse("messaging:thread", args=[match.pk])),
-        },
-        language=recipient.preferred_language or None,
-    )
+    for participant in conversation.members():
+        recipient = participant.student.user
+        if recipient.pk == author.pk:
+            continue
+        email_on_commit(
+            to=[recipient.email],
+            template="message_new",
+            context={
+                "sender": author.get_short_name(),
+                "program": conversation.program.name,
+                "url": conversation.url(),
+            },
+            language=recipient.preferred_language or None,
+        )
 
 
 @transaction.atomic
-def message_send(*, actor: User, match: Match, body: str) -> Message:
+def message_send(
+    *, actor: User, body: str, match: Match | None = None, group: Group | None = None
+) -> Message:
     """
-    Send ``body`` from ``actor`` to their partner in ``match``.
+    Send ``body`` from ``actor`` to their partner in ``match``, or to the board of ``group``.
 
     If a member is a minor and the detector finds contact details or a listed
     word, the message is held for the school's safeguarding leads (who are
-    told by e-mail) and the recipient sees nothing of it; otherwise it is
-    delivered and the recipient is told.
+    told by e-mail) and the recipients see nothing of it; otherwise it is
+    delivered and the recipients are told.
     """
     body = body.strip()
     if not body:
@@ -95,17 +173,15 @@ def message_send(*, actor: User, match: Match, body: str) -> Message:
         raise ValidationError(
             {"body": _("Keep it under %(n)d characters.") % {"n": MESSAGE_MAX_LENGTH}}
         )
-    match = Match.objects.select_related(
-        "program__school__organization", "mentor__student__user", "mentee__student__user"
-    ).get(pk=match.pk)
-    refusal = send_refusal(match, actor)
+    conversation = Conversation.of(match=match, group=group)
+    refusal = conversation.refusal(actor)
     if refusal:
         raise PermissionDenied(refusal)
-    program = match.program
-    thread, _created = Thread.objects.get_or_create(match=match, defaults={"program": program})
+    program = conversation.program
+    thread = conversation.thread()
     terms = list(ModerationTerm.objects.filter(program=program).values_list("term", flat=True))
     findings = detect(body, extra_terms=terms)
-    held = bool(findings) and involves_minor(match)
+    held = bool(findings) and conversation.involves_minor()
     now = timezone.now()
     message = Message.objects.create(
         thread=thread,
@@ -121,7 +197,11 @@ def message_send(*, actor: User, match: Match, body: str) -> Message:
         action="message.send",
         target=message,
         organization=program.school.organization,
-        after={"match": match.pk, "status": message.status, "found": message.finding_kinds},
+        after={
+            **conversation.audit_target(),
+            "status": message.status,
+            "found": message.finding_kinds,
+        },
     )
     if held:
         leads = safeguarding_leads(program)
@@ -136,32 +216,30 @@ def message_send(*, actor: User, match: Match, body: str) -> Message:
             },
         )
     else:
-        _tell_recipient(message, match)
+        _tell_recipients(message, conversation)
     return message
 
 
-def _held_for_update(actor: User, message: Message) -> tuple[Message, Match]:
+def _held_for_update(actor: User, message: Message) -> tuple[Message, Conversation]:
     message = Message.objects.select_for_update(of=("self",)).get(pk=message.pk)
-    match = Match.objects.select_related(
-        "program__school__organization", "mentor__student__user", "mentee__student__user"
-    ).get(pk=message.thread.match_id)
-    if not is_safeguarding_lead(actor, match.program.school_id):
+    conversation = Conversation.of_thread(message.thread)
+    if not is_safeguarding_lead(actor, conversation.program.school_id):
         raise PermissionDenied(_("Only the school's safeguarding leads can moderate messages."))
     if message.status != Message.Status.HELD:
         raise ValidationError(_("This message has already been moderated."))
-    return message, match
+    return message, conversation
 
 
 @transaction.atomic
 def message_release(*, actor: User, message: Message) -> Message:
     """
-    A safeguarding lead delivers a held message; the recipient is told.
+    A safeguarding lead delivers a held message; the recipients are told.
 
-    Refused while either member lacks a guardian's consent (it may have been
+    Refused while any member lacks a guardian's consent (it may have been
     withdrawn since the message was sent): minors without consent are not messaged.
     """
-    message, match = _held_for_update(actor, message)
-    if not (has_consent(match.mentor) and has_consent(match.mentee)):
+    message, conversation = _held_for_update(actor, message)
+    if not all(has_consent(p) for p in conversation.members()):
         raise ValidationError(
             _("A guardian's consent is missing now, so the message cannot be delivered.")
         )
@@ -175,12 +253,13 @@ def message_release(*, actor: User, message: Message) -> Message:
         actor=actor,
         action="message.release",
         target=message,
-        organization=match.program.school.organization,
+        organization=conversation.program.school.organization,
         before={"status": Message.Status.HELD},
         after={"status": message.status},
     )
-    if message.author is not None and member_participant(match, message.author) is not None:
-        _tell_recipient(message, match)
+    author = message.author
+    if author is not None and any(p.student.user_id == author.pk for p in conversation.members()):
+        _tell_recipients(message, conversation)
     return message
 
 
@@ -194,7 +273,7 @@ def message_reject(*, actor: User, message: Message, reason: str) -> Message:
         raise ValidationError(
             {"reason": _("Keep it under %(n)d characters.") % {"n": REASON_MAX_LENGTH}}
         )
-    message, match = _held_for_update(actor, message)
+    message, conversation = _held_for_update(actor, message)
     message.status = Message.Status.REJECTED
     message.rejection_reason = reason
     message.moderated_by = actor
@@ -204,7 +283,7 @@ def message_reject(*, actor: User, message: Message, reason: str) -> Message:
         actor=actor,
         action="message.reject",
         target=message,
-        organization=match.program.school.organization,
+        organization=conversation.program.school.organization,
         before={"status": Message.Status.HELD},
         after={"status": message.status, "reason": reason},
     )
@@ -213,9 +292,9 @@ def message_reject(*, actor: User, message: Message, reason: str) -> Message:
             to=[message.author.email],
             template="message_rejected",
             context={
-                "program": match.program.name,
+                "program": conversation.program.name,
                 "reason": reason,
-                "url": _site(reverse("messaging:thread", args=[match.pk])),
+                "url": conversation.url(),
             },
             language=message.author.preferred_language or None,
         )
@@ -278,11 +357,19 @@ def moderation_term_remove(*, actor: User, entry: ModerationTerm) -> None:
     entry.delete()
 
 
-def thread_record_staff_read(*, actor: User, match: Match) -> None:
-    """A coordinator read a pair's messages: that is written to the audit log."""
+def thread_record_staff_read(
+    *, actor: User, match: Match | None = None, group: Group | None = None
+) -> None:
+    """A coordinator read a pair's messages or a group's board: that is written to the audit log."""
+    target: Match | Group
+    if match is not None:
+        target = match
+    else:
+        assert group is not None
+        target = group
     audit_record(
         actor=actor,
         action="message.thread_view",
-        target=match,
-        organization=match.program.school.organization,
+        target=target,
+        organization=target.program.school.organization,
     )

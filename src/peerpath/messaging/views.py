@@ -1,4 +1,4 @@
-"""Message pages: a match's thread, the user's threads, the moderation queue, the word list."""
+"""Message pages: a match's thread, a group's board, the user's threads, moderation, the word list."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,12 @@ from peerpath.messaging import selectors
 from peerpath.messaging.detector import EMAIL, HANDLE, PHONE, TERM, URL
 from peerpath.messaging.forms import MessageForm, RejectForm, TermForm
 from peerpath.messaging.models import Message, ModerationTerm
-from peerpath.messaging.rules import involves_minor, member_participant, partner_of
+from peerpath.messaging.rules import (
+    group_involves_minor,
+    involves_minor,
+    member_participant,
+    partner_of,
+)
 from peerpath.messaging.services import (
     message_reject,
     message_release,
@@ -86,6 +92,7 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "access": access,
         "match": access.match,
+        "thread_url": reverse("messaging:thread", args=[access.match.pk]),
         "form": form,
         "thread_messages": selectors.thread_messages(access, user),
         "sent_status": sent_status,
@@ -100,6 +107,56 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def group_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """A group's message board: its members write; the program's coordinators read."""
+    user = _user(request)
+    access = selectors.board_access(user, pk)
+    form = MessageForm(request.POST or None)
+    sent_status = ""
+    if request.method == "POST":
+        if not access.is_member:
+            raise PermissionDenied(_("Only the members of a group can write on its board."))
+        if form.is_valid():
+            try:
+                sent = message_send(actor=user, group=access.group, body=form.cleaned_data["body"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                sent_status = (
+                    _(
+                        "Your message is held for review: a safeguarding lead checks it "
+                        "before it is delivered."
+                    )
+                    if sent.status == Message.Status.HELD
+                    else _("Sent.")
+                )
+                if not _is_htmx(request):
+                    messages.success(request, sent_status)
+                    return redirect("messaging:group-board", pk=access.group.pk)
+                form = MessageForm()
+    elif not access.is_member:
+        thread_record_staff_read(actor=user, group=access.group)
+    context = {
+        "access": access,
+        "group": access.group,
+        "thread_url": reverse("messaging:group-board", args=[access.group.pk]),
+        "form": form,
+        "thread_messages": selectors.board_messages(access, user),
+        "sent_status": sent_status,
+        "after_send": request.method == "POST",
+        "moderated": group_involves_minor(access.group),
+    }
+    if _is_htmx(request) and request.method == "GET" and request.GET.get("list"):
+        return render(request, "messaging/_message_list.html", context)
+    if _is_htmx(request) and request.method == "POST":
+        return render(request, "messaging/_thread_body.html", context)
+    return render(request, "messaging/group_board.html", context)
+
+
+@login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     held = selectors.held_messages(user)
@@ -107,8 +164,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     for message in held:
         match = message.thread.match
         author = message.author
-        side = member_participant(match, author) if author is not None else None
-        recipient = partner_of(match, side).student.user if side is not None else None
+        recipient = None
+        if match is not None and author is not None:
+            side = member_participant(match, author)
+            recipient = partner_of(match, side).student.user if side is not None else None
         items.append(
             {
                 "message": message,

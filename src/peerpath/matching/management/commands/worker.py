@@ -3,7 +3,8 @@
 
 Each turn of its loop
 
-1. runs queued match rounds (:func:`match_rounds_run_queued`);
+1. runs queued match rounds (:func:`match_rounds_run_queued`) and group
+   formation rounds (:func:`group_rounds_run_queued`);
 2. every ``--schedule-every`` seconds, calls the periodic steps that apps
    declare as dotted paths in ``periodic_steps`` on their ``AppConfig``
    (meetings enqueues due reminders this way; matching does not import
@@ -27,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
+from peerpath.matching.groups import group_rounds_run_queued
 from peerpath.matching.services import match_rounds_run_queued
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,9 @@ class Command(BaseCommand):
             ran = match_rounds_run_queued()
             if ran:
                 self.stdout.write(f"Ran {ran} match round(s).")
+            formed = group_rounds_run_queued()
+            if formed:
+                self.stdout.write(f"Ran {formed} group formation round(s).")
             if time.monotonic() - last_schedule >= options["schedule_every"]:
                 last_schedule = time.monotonic()
                 for path, step in steps:
