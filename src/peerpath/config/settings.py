@@ -17,6 +17,7 @@ database at import time.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "peerpath.web.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+    # Last, as django-axes asks: it answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
 
 ROOT_URLCONF = "peerpath.config.urls"
 WSGI_APPLICATION = "peerpath.config.wsgi.application"
@@ -164,6 +168,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Password guessing is throttled by django-axes (peerpath.core.auth): after
+# PEERPATH_LOGIN_FAILURE_LIMIT failed logins for one e-mail address from one IP
+# address, that pair is locked out for PEERPATH_LOGIN_COOLOFF_MINUTES. Behind a
+# proxy REMOTE_ADDR is the proxy's, so the lock then holds for the address alone.
+AUTHENTICATION_BACKENDS = [
+    "peerpath.core.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PEERPATH_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PEERPATH_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "peerpath.core.auth.login_throttle_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "peerpath.core.auth.login_lockout_response"
+# Failed attempts are kept (they drive the lockout); successful logins are not
+# logged with IP and browser, to keep no more personal data than needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
