@@ -110,9 +110,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "peerpath.web.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-]
     # Last, as django-axes asks: it answers a locked-out login attempt.
     "axes.middleware.AxesMiddleware",
+]
 
 ROOT_URLCONF = "peerpath.config.urls"
 WSGI_APPLICATION = "peerpath.config.wsgi.application"
@@ -167,7 +167,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
 # Password guessing is throttled by django-axes (peerpath.core.auth): after
 # PEERPATH_LOGIN_FAILURE_LIMIT failed logins for one e-mail address from one IP
 # address, that pair is locked out for PEERPATH_LOGIN_COOLOFF_MINUTES. Behind a
@@ -187,6 +186,7 @@ AXES_LOCKOUT_CALLABLE = "peerpath.core.auth.login_lockout_response"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
+LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
