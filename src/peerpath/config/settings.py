@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "peerpath.messaging",
     "peerpath.support",
     "peerpath.insights",
+    "peerpath.privacy",
     "peerpath.api",
     "peerpath.web",
     "peerpath.demo",
@@ -286,6 +287,19 @@ TASKS = {
 
 # Program-level defaults that a coordinator can override per program.
 PEERPATH_PAGE_SIZE = 25
+
+# How many days each kind of personal data is kept before the worker's purge
+# (``peerpath purge``) deletes it; see docs/privacy.md for what each counts from.
+PEERPATH_RETENTION_DAYS = {
+    kind: int(os.environ.get(f"PEERPATH_RETAIN_{kind.upper()}_DAYS", default))
+    for kind, default in {
+        "messages": 365,
+        "session_notes": 730,
+        "checkins": 1095,
+        "closed_applications": 365,
+        "audit": 2555,
+    }.items()
+}
 
 # The REST API (``/api/v1/``): per-user tokens first, so that a request without
 # credentials is answered 401 with a ``WWW-Authenticate`` header; the session

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("peerpath.messaging.urls")),
     path("", include("peerpath.support.urls")),
     path("", include("peerpath.insights.urls")),
+    path("privacy/", include("peerpath.privacy.urls")),
     path("api/", include("peerpath.api.urls")),
     path("admin/", admin.site.urls),
 ]

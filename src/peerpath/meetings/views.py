@@ -32,6 +32,7 @@ from peerpath.meetings.forms import (
     ScheduleForm,
 )
 from peerpath.meetings.models import Attendance, CalendarFeed, Goal, Milestone, Session
+from peerpath.people.directory import peer_visible
 from peerpath.programs.selectors import program_get_managed
 
 PAGE_SIZE = 50
@@ -157,6 +158,11 @@ def _session_context(request: HttpRequest, session: Session, relation: str) -> d
     tz = session.program.school.time_zone
     now = timezone.now()
     people = services.session_people(session)
+    if relation == "member":
+        # A group member does not see members who opted out of peer directories.
+        people, _hidden = peer_visible(
+            people, viewer_id=user.pk, profile_of=lambda p: p.participant.student
+        )
     attendance = {a.participant_id: a for a in session.attendance.select_related("recorded_by")}
     started = session.starts_at <= now and not session.is_cancelled
     log = getattr(session, "log", None)
@@ -548,13 +554,19 @@ def group_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Scheduled. Everyone was told by e-mail."))
                 return redirect("meetings:session", pk=created[0].pk)
     upcoming, past = _split(list(selectors.sessions_for_group(group)))
+    shown, hidden_members = (
+        peer_visible(members, viewer_id=user.pk, profile_of=lambda m: m.participant.student)
+        if relation == "member"
+        else (members, 0)
+    )
     return render(
         request,
         "meetings/group.html",
         {
             "group": group,
             "relation": relation,
-            "members": members,
+            "members": shown,
+            "hidden_members": hidden_members,
             "form": form,
             "suggestions": suggestions,
             "tz": tz,

@@ -291,6 +291,8 @@ class UserRecord(_Base):
     #: (role, org sourcedId) pairs from users.csv (1.1) or roles.csv (1.2).
     roles: list[tuple[str, str]] = field(default_factory=list)
     primary_org_sourced_id: str = ""
+    #: Hidden from peer directories (plain CSV ``directory_opt_out``); ``None`` keeps the flag.
+    directory_opt_out: bool | None = None
 
 
 @dataclass(slots=True)

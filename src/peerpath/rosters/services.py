@@ -666,7 +666,7 @@ class _Writer:
         roles = self._roles_of()
         birth = {d.sourced_id: d.birth_date for d in self.roster.demographics}
         demo_rows = {d.sourced_id: d.row for d in self.roster.demographics}
-        fields = ["school_id", "grade_level", "birth_date", "sourced_id"]
+        fields = ["school_id", "grade_level", "birth_date", "sourced_id", "directory_opt_out"]
         existing: dict[int, tuple[int, tuple[Any, ...]]] = {}
         user_pks = list(self.user_pk.values())
         for chunk in _chunks(user_pks):
@@ -709,6 +709,7 @@ class _Writer:
                     grade if grade is not None else old[1],
                     birth_date if birth_date is not None else old[2],
                     user.sourced_id,
+                    user.directory_opt_out if user.directory_opt_out is not None else old[4],
                 )
                 if values == old:
                     self.report.count("students", "unchanged")
@@ -717,7 +718,7 @@ class _Writer:
                         StudentProfile(
                             pk=current[0], school_id=values[0], grade_level=values[1],
                             birth_date=values[2], sourced_id=values[3],
-                            updated_at=timezone.now(),
+                            directory_opt_out=values[4], updated_at=timezone.now(),
                         )
                     )  # fmt: skip
                     self.report.count("students", "updated")
@@ -727,12 +728,15 @@ class _Writer:
                 {
                     "user_id": user_id, "school_id": school_id, "grade_level": grade,
                     "birth_date": birth_date, "sourced_id": user.sourced_id,
+                    "directory_opt_out": bool(user.directory_opt_out),
                 }
             )  # fmt: skip
             self.report.count("students", "created")
         _insert_rows(StudentProfile, to_create)
         StudentProfile.objects.bulk_update(
-            to_update, ["school_id", "grade_level", "birth_date", "sourced_id", "updated_at"],
+            to_update,
+            ["school_id", "grade_level", "birth_date", "sourced_id", "directory_opt_out",
+             "updated_at"],
             batch_size=_BATCH,
         )  # fmt: skip
         created_for = [row["user_id"] for row in to_create]
@@ -1081,6 +1085,8 @@ STUDENT_FIELDS: dict[str, Column] = {
     "email": Column("email", max_length=254),
     "preferred_name": Column("preferred_name", max_length=100),
     "birth_date": Column("birth_date", "date"),
+    # true: hidden from every list other students see (docs/privacy.md); empty keeps it.
+    "directory_opt_out": Column("directory_opt_out", "bool"),
 }
 
 
@@ -1146,6 +1152,7 @@ def students_import(
                             preferred_name=v["preferred_name"], email=v["email"],
                             agent_sourced_ids=[], grades=[str(v["grade"])],
                             roles=[("student", marker)],
+                            directory_opt_out=v["directory_opt_out"],
                         )
                     )  # fmt: skip
                     if v["birth_date"] is not None:

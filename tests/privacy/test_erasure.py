@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import io
+from importlib import import_module
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import models
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from privacy_testlib import PERSON_EMAIL
+
+from peerpath.core.models import AuditEntry, User
+from peerpath.meetings.models import CalendarFeed, Session, SessionNote
+from peerpath.messaging.models import Message
+from peerpath.privacy.services import person_erase
+from peerpath.recruitment.models import Application
+from peerpath.support.models import CheckInResponse, Concern
+
+
+def web_sessions() -> list[dict]:
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    model = store.get_model_class()
+    return [store().decode(s.session_data) for s in model.objects.all()]
+
+
+def find_everywhere(*needles: str) -> list[str]:
+    """Every (table, column, row) whose text or JSON holds one of ``needles``."""
+    found = []
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if not isinstance(f, models.CharField | models.TextField | models.JSONField):
+                continue
+            alias = f"_scan_{f.name}"
+            q = Q(pk__in=[])
+            for needle in needles:
+                q |= Q(**{f"{alias}__icontains": needle})
+            rows = (
+                model._default_manager.annotate(**{alias: Cast(f.name, TextField())})
+                .filter(q)
+                .values_list("pk", flat=True)
+            )
+            found.extend(f"{model._meta.db_table}.{f.column} #{pk}" for pk in rows)
+    return found
+
+
+def test_after_erasure_no_text_column_of_any_table_holds_the_name_or_email(world):
+    needles = ("Zephyrine", "Quillfeather", PERSON_EMAIL)
+    assert len(find_everywhere(*needles)) >= 15  # the scan does find them before
+    audit_before = AuditEntry.objects.count()
+    sessions_before = Session.objects.count()
+
+    report = person_erase(actor=world.admin, person=world.person)
+
+    assert find_everywhere(*needles) == []
+    person = User.objects.get(pk=world.person.pk)
+    assert person.display_name == report.pseudonym
+    assert person.email == report.email
+    assert not person.is_active
+    assert not person.has_usable_password()
+    # Audit entries are kept (and one more says what happened), under the pseudonym.
+    assert AuditEntry.objects.count() == audit_before + 1
+    assert AuditEntry.objects.filter(actor=person).exists()
+    erase_entry = AuditEntry.objects.get(action="privacy.erase")
+    assert erase_entry.actor == world.admin
+    assert erase_entry.after["pseudonym"] == report.pseudonym
+    # What they wrote is blank; the partner's shared record stays, with the name replaced.
+    assert set(Message.objects.filter(author=person).values_list("body", flat=True)) == {""}
+    partner_message = Message.objects.get(author=world.partner)
+    assert partner_message.body == f"Hello {report.pseudonym}, see you Tuesday"
+    assert SessionNote.objects.get(author=world.partner).body == "ottoline-private-note"
+    assert not SessionNote.objects.filter(author=person).exclude(body="").exists()
+    assert Session.objects.count() == sessions_before
+    assert Application.objects.get(participant=world.mentee).motivation == ""
+    assert Concern.objects.get(raised_by=person).description == ""
+    mine = CheckInResponse.objects.get(participant=world.mentee)
+    assert mine.custom_answers == {}
+    assert mine.answers == {}
+    assert mine.scores
+    profile = person.student_profile
+    assert profile.birth_date is None
+    assert profile.interests == []
+    assert profile.background == {}
+    assert profile.directory_opt_out
+    # Logged out everywhere; the calendar feed no longer works.
+    assert not CalendarFeed.objects.filter(user=person).exists()
+    assert not [s for s in web_sessions() if s.get("_auth_user_id") == str(person.pk)]
+    # Other people keep their names.
+    assert User.objects.get(pk=world.partner.pk).given_name == "Ottoline"
+
+
+def test_erasure_is_refused_twice_and_for_oneself(world):
+    with pytest.raises(ValidationError):
+        person_erase(actor=world.admin, person=world.admin)
+    person_erase(actor=world.admin, person=world.person)
+    with pytest.raises(ValidationError):
+        person_erase(actor=world.admin, person=User.objects.get(pk=world.person.pk))
+
+
+def test_erasure_is_one_transaction(world, monkeypatch):
+    from peerpath.privacy import erasure
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(erasure, "_scrub", fail)
+    with pytest.raises(RuntimeError):
+        person_erase(actor=world.admin, person=world.person)
+    person = User.objects.get(pk=world.person.pk)
+    assert person.email == PERSON_EMAIL
+    assert person.is_active
+    assert Message.objects.filter(author=person).exclude(body="").count() == 1
+    assert CalendarFeed.objects.filter(user=person).exists()
+
+
+def test_erase_command(world):
+    out = io.StringIO()
+    call_command("erase_person", email=PERSON_EMAIL, yes=True, stdout=out)
+    assert "Erased: now Erased person" in out.getvalue()
+    assert not User.objects.filter(email=PERSON_EMAIL).exists()

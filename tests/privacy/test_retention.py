@@ -1,0 +1,122 @@
+"""Retention periods, with a frozen clock (time-machine)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from peerpath.core.models import AuditEntry
+from peerpath.meetings.models import SessionLog, SessionNote
+from peerpath.messaging.models import Message
+from peerpath.privacy import retention
+from peerpath.privacy.retention import retention_days, retention_purge, retention_purge_step
+from peerpath.programs.models import ParticipantStatus
+from peerpath.programs.services import participant_transition
+from peerpath.recruitment.models import Application
+from peerpath.support.models import CheckInResponse
+
+UTC = dt.UTC
+
+
+def counts() -> dict[str, int]:
+    return {
+        "messages": Message.objects.count(),
+        "notes": SessionNote.objects.count() + SessionLog.objects.count(),
+        "checkins": CheckInResponse.objects.count(),
+        "applications": Application.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def test_defaults_and_overrides(settings):
+    settings.PEERPATH_RETENTION_DAYS = {"messages": 30}
+    days = retention_days()
+    assert days["messages"] == 30
+    assert days["session_notes"] == 730
+    assert days["audit"] == 7 * 365
+
+
+def test_each_kind_goes_when_its_period_ends_and_not_a_day_before(world):
+    """The world's match closed, its session was on 6 Oct 2026, check-ins were today."""
+    closed_at = world.match.closed_at
+    assert closed_at is not None
+    start = counts()
+    # A year after the match closed, less a day: nothing goes.
+    with time_machine.travel(closed_at + dt.timedelta(days=364), tick=False):
+        assert retention_purge() == dict.fromkeys(retention.DEFAULT_RETENTION_DAYS, 0)
+    assert counts() == start
+
+    # A year and a day after: the pair's messages go, nothing else.
+    with time_machine.travel(closed_at + dt.timedelta(days=366), tick=False):
+        dry = retention_purge(dry_run=True)
+        assert dry["messages"] == 2
+        assert counts() == start  # a dry run deletes nothing
+        assert retention_purge()["messages"] == 2
+    assert Message.objects.count() == 0
+    assert CheckInResponse.objects.count() == start["checkins"]
+    entry = AuditEntry.objects.get(action="privacy.retention.purge")
+    assert entry.after["deleted"]["messages"] == 2
+
+    # Session logs and notes: two years after the session.
+    session_start = world.session.starts_at
+    with time_machine.travel(session_start + dt.timedelta(days=729), tick=False):
+        assert retention_purge()["session_notes"] == 0
+    with time_machine.travel(session_start + dt.timedelta(days=731), tick=False):
+        assert retention_purge()["session_notes"] == 3  # two notes and the log
+    # Check-ins: three years after they were given.
+    answered = CheckInResponse.objects.earliest("created_at").created_at
+    with time_machine.travel(answered + dt.timedelta(days=1096), tick=False):
+        assert retention_purge()["checkins"] == 2
+
+
+def test_closed_applications_go_a_year_after_the_decision(world):
+    decided = timezone.now()
+    participant_transition(
+        actor=world.coordinator,
+        participant=world.program.participants.get(student__user=world.bystander),
+        to_status=ParticipantStatus.WITHDRAWN,
+    )
+    Application.objects.create(
+        participant=world.program.participants.get(student__user=world.bystander)
+    )
+    before = Application.objects.count()
+    with time_machine.travel(decided + dt.timedelta(days=300), tick=False):
+        assert retention_purge()["closed_applications"] == 0
+    with time_machine.travel(decided + dt.timedelta(days=366), tick=False):
+        assert retention_purge()["closed_applications"] == 1
+    assert Application.objects.count() == before - 1
+
+
+def test_audit_entries_are_kept_seven_years(world):
+    oldest = AuditEntry.objects.earliest("created_at").created_at
+    total = AuditEntry.objects.count()
+    with time_machine.travel(oldest + dt.timedelta(days=7 * 365 - 1), tick=False):
+        assert retention_purge()["audit"] == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(days=7 * 365 + 1), tick=False):
+        assert retention_purge()["audit"] == total
+
+
+def test_worker_step_runs_at_most_hourly(world, monkeypatch):
+    monkeypatch.setattr(retention, "_last_purge", float("-inf"))
+    with time_machine.travel(world.match.closed_at + dt.timedelta(days=400), tick=False):
+        assert retention_purge_step() == "purged 2 messages"
+        assert retention_purge_step() == ""  # within the hour: not again
+
+
+def test_the_worker_declares_the_step():
+    from peerpath.matching.management.commands.worker import periodic_steps
+
+    assert "peerpath.privacy.retention.retention_purge_step" in dict(periodic_steps())
+
+
+def test_purge_command_dry_run(world):
+    out = io.StringIO()
+    with time_machine.travel(world.match.closed_at + dt.timedelta(days=400), tick=False):
+        call_command("purge", dry_run=True, stdout=out)
+    assert "messages" in out.getvalue()
+    assert "would delete 2" in out.getvalue()
+    assert Message.objects.count() == 2
