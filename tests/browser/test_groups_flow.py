@@ -79,3 +79,32 @@ def test_form_move_publish_and_post_on_the_board(page, new_page):
     assert_accessible(phone)
     assert_no_horizontal_overflow(phone)
     screenshot(phone, "groups-board-mobile")
+
+
+def test_buddy_program_pairs_new_arrivals(page):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from groupslib import add
+    from peerpath.people.models import StudentProfile
+
+    c = build_group_cohort(program_type="buddy")
+    add(c, "Kai", "mentor", course=c.algebra, free=["mon-2"], grade=9)
+    nia = add(c, "Nia", "mentee", course=c.algebra, free=["mon-2"], grade=9)
+    omar = add(c, "Omar", "mentee", course=c.algebra, free=["wed-2"], grade=11)
+    today = timezone.localdate()
+    StudentProfile.objects.filter(pk=nia.student_id).update(arrived_on=today - dt.timedelta(2))
+    StudentProfile.objects.filter(pk=omar.student_id).update(arrived_on=today - dt.timedelta(9))
+
+    login(page, "coord@birch.test", PASSWORD)
+    page.goto(f"/programs/{c.program.pk}/matching/")
+    expect(page.get_by_role("heading", name="New arrivals")).to_be_visible()
+    expect(page.get_by_text("waiting more than a week")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "buddies-arrivals")
+    page.get_by_role("button", name="Pair new arrivals").click()
+    expect(page.get_by_role("status").first).to_contain_text("1 new arrival paired")
+    expect(page.get_by_text("Omar Park is still waiting")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "buddies-paired")

@@ -6,3 +6,4 @@ class MatchingConfig(AppConfig):
     name = "peerpath.matching"
     label = "matching"
     verbose_name = _("Matching, matches and closure")
+    periodic_steps = ("peerpath.matching.buddies.buddy_overdue_flag",)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from peerpath.matching.criteria import CRITERIA
 from peerpath.matching.groups import GROUP_CRITERIA
 from peerpath.matching.models import GroupLeaderRule, Match, MatchMode
+from peerpath.programs.models import Participant, ParticipantStatus, Program
 
 
 class MatchSettingsForm(forms.Form):
@@ -189,3 +190,29 @@ class GroupSettingsForm(forms.Form):
             for key in GROUP_CRITERIA
             if (data[f"{key}__weight"] or 0) > 0
         ]
+
+
+class _ParticipantChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.student.user.display_name)
+
+
+class ArrivalForm(forms.Form):
+    """A coordinator records when a buddy program's mentee arrived."""
+
+    participant = _ParticipantChoice(queryset=Participant.objects.none(), label=_("New student"))
+    arrived_on = forms.DateField(
+        label=_("Arrived on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["participant"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            Participant.objects.filter(
+                program=program, role="mentee", status=ParticipantStatus.READY
+            )
+            .select_related("student__user")
+            .order_by("student__user__given_name", "pk")
+        )

@@ -330,3 +330,22 @@ class GroupRound(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Group round {self.pk} of {self.program} ({self.get_status_display()})"
+
+
+class ArrivalOverdue(models.Model):
+    """
+    A newly arrived student of a buddy program still without a buddy a week
+    after arrival; flagged once, and the program's coordinators told.
+    """
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="arrival_overdue"
+    )
+    flagged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("arrival without a buddy")
+        verbose_name_plural = _("arrivals without a buddy")
+
+    def __str__(self) -> str:
+        return f"No buddy yet: {self.participant_id}"

@@ -7,13 +7,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from peerpath.core.models import User
 from peerpath.matching import selectors
+from peerpath.matching.buddies import (
+    ARRIVAL_WINDOW_DAYS,
+    arrival_record,
+    arrivals_waiting,
+    buddy_pair_new_arrivals,
+    is_overdue,
+)
 from peerpath.matching.criteria import CRITERIA
-from peerpath.matching.forms import CloseForm, ExitSurveyForm, MatchSettingsForm
+from peerpath.matching.forms import ArrivalForm, CloseForm, ExitSurveyForm, MatchSettingsForm
 from peerpath.matching.models import MatchRound, MentorRequest, Proposal
 from peerpath.matching.services import (
     eligible_mentors_for,
@@ -31,7 +40,7 @@ from peerpath.matching.services import (
     proposal_swap,
     round_capacity_problems,
 )
-from peerpath.programs.models import Participant, ParticipantStatus
+from peerpath.programs.models import Participant, ParticipantStatus, ProgramType
 from peerpath.programs.selectors import program_get_managed
 
 
@@ -60,6 +69,9 @@ def program_matching(request: HttpRequest, pk: int) -> HttpResponse:
         criteria=found.criteria,
         initial=initial,
     )
+    arrival_form = ArrivalForm(
+        request.POST if request.POST.get("action") == "arrival" else None, program=program
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -77,9 +89,39 @@ def program_matching(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "run":
                 match_round = match_round_start(actor=user, program=program)
                 return redirect("matching:round", pk=match_round.pk)
+            if action == "buddies":
+                pairing = buddy_pair_new_arrivals(actor=user, program=program)
+                paired = len(pairing.matches)
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)s new arrival paired with a buddy; everyone was told by e-mail.",
+                        "%(n)s new arrivals paired with a buddy; everyone was told by e-mail.",
+                        paired,
+                    )
+                    % {"n": paired},
+                )
+                for participant, reason in pairing.waiting:
+                    messages.warning(
+                        request,
+                        _("%(name)s is still waiting: %(reason)s")
+                        % {"name": participant.student.user.display_name, "reason": reason},
+                    )
+                return redirect("matching:program", pk=program.pk)
+            if action == "arrival" and arrival_form.is_valid():
+                arrival_record(
+                    actor=user,
+                    participant=arrival_form.cleaned_data["participant"],
+                    arrived_on=arrival_form.cleaned_data["arrived_on"],
+                )
+                messages.success(request, _("The arrival date was recorded."))
+                return redirect("matching:program", pk=program.pk)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     ready = Participant.objects.filter(program=program, status=ParticipantStatus.READY)
+    is_buddy = program.program_type == ProgramType.BUDDY
+    today = timezone.localdate()
+    arrivals = [(p, is_overdue(p, today)) for p in arrivals_waiting(program)] if is_buddy else []
     return render(
         request,
         "matching/program.html",
@@ -90,6 +132,10 @@ def program_matching(request: HttpRequest, pk: int) -> HttpResponse:
             "matches": selectors.matches_for_program(program.pk),
             "ready_mentees": ready.filter(role__in=["mentee", "both"]).count(),
             "ready_mentors": ready.filter(role__in=["mentor", "both"]).count(),
+            "is_buddy": is_buddy,
+            "arrivals": arrivals,
+            "arrival_form": arrival_form,
+            "arrival_window": ARRIVAL_WINDOW_DAYS,
         },
     )
 

@@ -75,6 +75,14 @@ class StudentProfile(TimeStampedModel):
     availability = models.JSONField(_("weekly availability"), default=list, blank=True)
     background = models.JSONField(_("self-described background"), default=dict, blank=True)
     directory_opt_out = models.BooleanField(_("hidden from peer directories"), default=False)
+    arrived_on = models.DateField(
+        _("joined the school on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set for newly arrived students; buddy programs pair them in their first week."
+        ),
+    )
     sourced_id = models.CharField(_("roster id"), max_length=255, blank=True, default="")
 
     class Meta:
