@@ -172,6 +172,12 @@ RULES: dict[str, Rule] = {
     "insights:outcomes-preview": Rule(MANAGERS, lambda w: {"pk": w.outcome_import.pk}),
     "insights:recognition": Rule(SIGNED_IN),
     "insights:certificate": Rule(frozenset({"mentor"})),  # only a mentor with hours
+    # -- privacy (the person is Dee; erasure is for organization admins only) ---------
+    "privacy:person": Rule(MANAGERS, lambda w: {"pk": w.dee.student.user_id}),
+    "privacy:export": Rule(MANAGERS, lambda w: {"pk": w.dee.student.user_id}, post=True),
+    "privacy:erase": Rule(
+        frozenset({"org_admin"}), lambda w: {"pk": w.dee.student.user_id}, post=True
+    ),
     # -- API ----------------------------------------------------------------------------
     "api:schema": Rule(ALL, api=True),  # the schema, not an operation
     "api:docs": Rule(ALL),
