@@ -158,3 +158,16 @@ def test_members_post_through_the_page_with_htmx(published):
     assert "<html" not in body
     assert "Bring the worksheet" in body
     assert Message.objects.get().author == c.user("Cal")
+
+
+def test_the_inbox_lists_the_members_group_boards(published):
+    c, alg, _bio = published
+    message_send(actor=c.user("Dot"), group=alg, body="Worksheet 3 done")
+    page = login(c.user("Eli")).get(reverse("messaging:inbox")).content.decode()
+    assert "Group message boards" in page
+    assert reverse("messaging:group-board", args=[alg.pk]) in page
+    assert "Dot: Worksheet 3 done" in page
+    other = login(c.user("Fin")).get(reverse("messaging:inbox")).content.decode()
+    assert "Worksheet 3 done" not in other
+    group_page = login(c.user("Eli")).get(reverse("meetings:group", args=[alg.pk]))
+    assert reverse("messaging:group-board", args=[alg.pk]) in group_page.content.decode()

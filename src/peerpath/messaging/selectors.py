@@ -18,7 +18,7 @@ from peerpath.core.models import Role, User
 from peerpath.matching.models import Match
 from peerpath.matching.selectors import match_get_for_user, matches_for_user
 from peerpath.meetings.models import Group
-from peerpath.meetings.selectors import group_get_for_user
+from peerpath.meetings.selectors import group_get_for_user, groups_for_user
 from peerpath.messaging.models import Message, ModerationTerm, Thread
 from peerpath.messaging.rules import (
     group_send_refusal,
@@ -140,6 +140,27 @@ def inbox(user: User) -> list[InboxRow]:
             .first()
         )
         rows.append(InboxRow(match=match, partner=partner_of(match, me), last=last))
+    rows.sort(key=lambda r: (r.last is None, -(r.last.created_at.timestamp() if r.last else 0)))
+    return rows
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    group: Group
+    last: Message | None
+
+
+def board_inbox(user: User) -> list[BoardRow]:
+    """The message boards of the user's active groups, each with the latest message they see."""
+    rows = []
+    for group in groups_for_user(user):
+        last = (
+            Message.objects.filter(thread__group=group)
+            .filter(Q(status=Message.Status.DELIVERED) | Q(author=user))
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        rows.append(BoardRow(group=group, last=last))
     rows.sort(key=lambda r: (r.last is None, -(r.last.created_at.timestamp() if r.last else 0)))
     return rows
 

@@ -53,8 +53,12 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    rows = selectors.inbox(_user(request))
-    return render(request, "messaging/inbox.html", {"rows": rows})
+    user = _user(request)
+    return render(
+        request,
+        "messaging/inbox.html",
+        {"rows": selectors.inbox(user), "boards": selectors.board_inbox(user)},
+    )
 
 
 @login_required
