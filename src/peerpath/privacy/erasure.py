@@ -48,6 +48,7 @@ from peerpath.people.models import StudentProfile
 from peerpath.privacy.graph import SECRET_FIELDS, links_for, personal_models
 
 __all__ = [
+    "ERASED_DOMAIN",
     "ErasureReport",
     "erase_person_data",
     "needles_for",
@@ -71,6 +72,9 @@ _KEEP_JSON = {
 #: which every form of the name is replaced, wherever it is.
 _LOG_MODELS = {"django_tasks_database.dbtaskresult", "admin.logentry"}
 
+#: The domain of every erased person's address (``.invalid`` never resolves, RFC 2606).
+ERASED_DOMAIN = "@erased.invalid"
+
 #: Text columns that identify a row for a machine, not describe a person.
 _MACHINE_FIELDS = frozenset({"sourced_id", "version", "claimed_by", "last_error", "object_id"})
 
@@ -90,7 +94,7 @@ class ErasureReport:
 def pseudonym_for(user: User) -> tuple[str, str, str]:
     """Return ``(given name, family name, e-mail)`` that replace ``user``'s."""
     code = hashlib.sha256(f"peerpath-erased-{user.pk}".encode()).hexdigest()[:6].upper()
-    return "Erased", f"person {code}", f"erased-{user.pk}-{code.lower()}@erased.invalid"
+    return "Erased", f"person {code}", f"erased-{user.pk}-{code.lower()}{ERASED_DOMAIN}"
 
 
 def needles_for(user: User) -> tuple[list[str], list[str]]:

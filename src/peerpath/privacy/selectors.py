@@ -9,6 +9,7 @@ from django.http import Http404
 from peerpath.core.access import scope_for
 from peerpath.core.models import Role, RoleAssignment, School, User
 from peerpath.people.models import GuardianLink, StudentProfile
+from peerpath.privacy.erasure import ERASED_DOMAIN
 from peerpath.programs.models import Participant
 
 __all__ = ["PersonAccess", "person_get_for_privacy", "person_participations", "person_schools"]
@@ -36,7 +37,8 @@ class PersonAccess:
     def __init__(self, person: User, schools: list[School], *, can_erase: bool) -> None:
         self.person = person
         self.schools = schools
-        self.can_erase = can_erase
+        self.erased = person.email.endswith(ERASED_DOMAIN)
+        self.can_erase = can_erase and not self.erased
 
 
 def person_get_for_privacy(

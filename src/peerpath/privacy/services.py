@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from peerpath.core.access import forget_scope
 from peerpath.core.audit import audit_record
 from peerpath.core.models import User
-from peerpath.privacy.erasure import ErasureReport, erase_person_data
+from peerpath.privacy.erasure import ERASED_DOMAIN, ErasureReport, erase_person_data
 from peerpath.privacy.export import PersonExport, export_zip, person_export
 
 __all__ = ["person_erase", "person_export_zip"]
@@ -35,7 +35,7 @@ def person_erase(*, actor: User | None, person: User) -> ErasureReport:
     """Erase ``person`` everywhere, in one transaction, and audit it under the pseudonym."""
     if actor is not None and actor.pk == person.pk:
         raise ValidationError(_("You cannot erase your own account."))
-    if person.email.endswith("@erased.invalid"):
+    if person.email.endswith(ERASED_DOMAIN):
         raise ValidationError(_("This person has already been erased."))
     report = erase_person_data(person)
     forget_scope(person)
