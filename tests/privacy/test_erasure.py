@@ -11,13 +11,13 @@ from django.core.management import call_command
 from django.db import models
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from privacy_testlib import PERSON_EMAIL
+from privacy_testlib import GUARDIAN_EMAIL, PERSON_EMAIL
 
 from peerpath.core.models import AuditEntry, User
 from peerpath.meetings.models import CalendarFeed, Session, SessionNote
 from peerpath.messaging.models import Message
 from peerpath.privacy.services import person_erase
-from peerpath.recruitment.models import Application
+from peerpath.recruitment.models import Application, GuardianConsent
 from peerpath.support.models import CheckInResponse, Concern
 
 
@@ -121,3 +121,27 @@ def test_erase_command(world):
     call_command("erase_person", email=PERSON_EMAIL, yes=True, stdout=out)
     assert "Erased: now Erased person" in out.getvalue()
     assert not User.objects.filter(email=PERSON_EMAIL).exists()
+
+
+def test_erasing_a_guardian_removes_their_address_from_the_childs_consent(world):
+    person_erase(actor=world.admin, person=world.guardian)
+    assert find_everywhere("Okonkwo", GUARDIAN_EMAIL) == []
+    consent = GuardianConsent.objects.get(participant=world.mentee)
+    assert consent.guardian_email.endswith("@erased.invalid")
+    assert consent.status == GuardianConsent.Status.GIVEN  # the consent itself still counts
+    assert User.objects.get(pk=world.person.pk).given_name == "Zephyrine"
+
+
+def test_erasing_a_coordinator_keeps_their_programs_and_what_they_recorded(world):
+    coordinator = world.coordinator
+    full_name = coordinator.get_full_name()
+    recorded = AuditEntry.objects.filter(actor=coordinator).count()
+    person_erase(actor=world.admin, person=coordinator)
+    assert find_everywhere("coord@birch-privacy.test", full_name) == []
+    coordinator.refresh_from_db()
+    assert not coordinator.role_assignments.exists()
+    assert AuditEntry.objects.filter(actor=coordinator).count() == recorded
+    world.program.refresh_from_db()
+    assert world.program.created_by == coordinator
+    # The students' records they touched are untouched.
+    assert Application.objects.get(participant=world.mentee).motivation.startswith("Zephyrine")
