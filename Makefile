@@ -1,6 +1,8 @@
 # Peerpath — the README's commands.
 #   make demo   set up .venv, migrate SQLite, seed the demo school, serve on 127.0.0.1:8000
 #   make test   the whole gate: ruff, mypy, import contracts, migrations check, tests
+#   make audit  pip-audit the locked dependencies (needs PyPI's vulnerability data)
+#   make load   the load test on loopback (docs/operations.md); never port 8000
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,16 +11,32 @@ STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 export PEERPATH_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install demo serve test check lint format types contracts migrations pytest browser-deps bench clean
+.PHONY: install lock audit load demo serve test check lint format types contracts migrations pytest browser-deps bench clean
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package to the version tested here; `make install`
+# installs with it as constraints, so a fresh machine gets the same versions.
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Peerpath needs Python 3.11 or newer (set PYTHON=python3.x)."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-lock after changing dependencies in pyproject.toml: versions already locked
+# are kept; `make lock LOCK_ARGS="--upgrade-package django"` moves one package.
+lock:
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --extra dev --strip-extras \
+		--allow-unsafe --no-emit-index-url --no-emit-find-links --output-file requirements.lock $(LOCK_ARGS) pyproject.toml
+
+# Fails when a locked package has a known vulnerability, and also when pip-audit
+# cannot get a package's vulnerability data (--strict): never a silent pass.
+audit: install
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements.lock
+
+load: install
+	bash bench/load/run.sh
 
 demo: install
 	@mkdir -p $(PEERPATH_DATA_DIR)
