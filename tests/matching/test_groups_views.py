@@ -94,6 +94,7 @@ def test_coordinator_saves_settings_runs_reviews_moves_and_publishes(groups):
     body = partial.content.decode()
     assert "<html" not in body
     assert "was 1.00" in body  # the group Cal joined: its score before the move
+    assert f"Cal Park moved to Group {bio[1:]}." in body
     group_round.refresh_from_db()
     assert [g["id"] for g in group_round.evaluation["groups"] if g["score"] < 1] == [bio]
     assert str(c.people["Cal"].pk) in group_round.groups[bio]
@@ -202,6 +203,12 @@ def test_a_bad_move_is_reported(groups):
         follow=True,
     )
     assert "There is no such group in this round." in response.content.decode()
+    partial = client.post(
+        reverse("meetings:group-round-move", args=[group_round.pk]),
+        {"participant": c.people["Cal"].pk, "to": "g42"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert '<p role="alert" class="message message-error">There is no such group' in partial
     assert (
         client.post(
             reverse("meetings:group-round-move", args=[group_round.pk]), {"to": "g1"}

@@ -214,23 +214,36 @@ def group_round_move_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     before = {g["id"]: g["score"] for g in (group_round.evaluation or {}).get("groups", [])}
     members_before = {gid: list(m) for gid, m in group_round.groups.items()}
+    notice = error_text = ""
     try:
         group_round = group_round_move(
             actor=user, group_round=group_round, participant_id=int(participant), to_group=target
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        error_text = " ".join(error.messages)
         group_round.refresh_from_db()
         before = {}
+    else:
+        moved = Participant.objects.select_related("student__user").get(pk=int(participant))
+        name = moved.student.user.display_name
+        notice = (
+            _("%(name)s was taken out of every group.") % {"name": name}
+            if target == OUT
+            else _("%(name)s moved to %(group)s.") % {"name": name, "group": _group_label(target)}
+        )
     changed = {
         gid: score
         for gid, score in before.items()
         if group_round.groups.get(gid) != members_before.get(gid)
     }
     if _is_htmx(request):
-        return render(
-            request, "meetings/_group_round_body.html", _round_context(group_round, before=changed)
-        )
+        context = _round_context(group_round, before=changed)
+        context.update(notice=notice, move_error=error_text)
+        return render(request, "meetings/_group_round_body.html", context)
+    if error_text:
+        messages.error(request, error_text)
+    elif notice:
+        messages.success(request, notice)
     return redirect("meetings:group-round", pk=group_round.pk)
 
 
