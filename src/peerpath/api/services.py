@@ -86,3 +86,29 @@ def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
         after={"revoked_at": token.revoked_at},
     )
     return token
+
+
+@transaction.atomic
+def api_tokens_revoke_for_users(*, actor: User | None, user_ids: list[int]) -> int:
+    """
+    Revoke every live token of these users (they were deactivated); an access
+    revoker registered with ``peerpath.core.deactivation``.
+    """
+    tokens = list(
+        ApiToken.objects.select_for_update()
+        .select_related("user__organization")
+        .filter(user_id__in=user_ids, revoked_at__isnull=True)
+    )
+    now = timezone.now()
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api.token.revoke",
+            target=token,
+            organization=token.user.organization,
+            before={"revoked_at": None},
+            after={"revoked_at": now},
+        )
+    return len(tokens)

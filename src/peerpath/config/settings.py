@@ -228,6 +228,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The public address of this Peerpath, used in links inside e-mails.
 PEERPATH_SITE_URL = os.environ.get("PEERPATH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Database sessions that know their user, so that deactivating someone ends
+# all their logins at once (peerpath.core.sessions).
+SESSION_ENGINE = "peerpath.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

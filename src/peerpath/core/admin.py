@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from peerpath.core.access import scope_for
 from peerpath.core.models import AuditEntry, Organization, RoleAssignment, School, User
+from peerpath.core.services import user_deactivate
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -82,6 +83,13 @@ class UserAdmin(DjangoUserAdmin, OrganizationScopedAdmin):
         (None, {"fields": ("email", "given_name", "family_name", "password1", "password2")}),
     )
     readonly_fields = ["is_superuser"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Unticking "active" ends every session, token and feed at once.
+            actor = request.user if isinstance(request.user, User) else None
+            user_deactivate(actor=actor, user=obj)
 
 
 @admin.register(AuditEntry)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from peerpath.core.access import forget_scope
 from peerpath.core.audit import audit_record, snapshot
+from peerpath.core.deactivation import users_access_end
 from peerpath.core.models import Organization, Role, RoleAssignment, School, User
 
 
@@ -142,4 +143,31 @@ def user_set_language(*, user: User, language: str) -> User:
         before=before,
         after=snapshot(user, ["preferred_language"]),
     )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User) -> User:
+    """
+    Stop ``user`` logging in, and end their access at once: every session,
+    every API token and calendar feed link (``users_access_end``).
+
+    Deactivating someone already inactive still ends whatever access is left.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    was_active = user.is_active
+    if was_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    ended = users_access_end(actor=actor, user_ids=[user.pk])
+    if was_active or any(ended.values()):
+        audit_record(
+            actor=actor,
+            action="user.deactivate",
+            target=user,
+            organization=user.organization,
+            before={"is_active": was_active},
+            after={"is_active": False, **{f"ended_{k}": v for k, v in ended.items()}},
+        )
+    forget_scope(user)
     return user

@@ -956,6 +956,30 @@ def calendar_feed_revoke(*, actor: User) -> int:
     return revoked
 
 
+@transaction.atomic
+def calendar_feeds_revoke_for_users(*, actor: User | None, user_ids: list[int]) -> int:
+    """
+    Turn off the feeds of these users (they were deactivated); an access
+    revoker registered with ``peerpath.core.deactivation``.
+    """
+    revoked = 0
+    for user in User.objects.filter(
+        pk__in=user_ids, calendar_feeds__revoked_at__isnull=True
+    ).distinct():
+        count = CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        audit_record(
+            actor=actor,
+            action="meetings.feed.revoke",
+            target=user,
+            organization=user.organization,
+            after={"revoked": count},
+        )
+        revoked += count
+    return revoked
+
+
 # --- Settings ------------------------------------------------------------------------
 
 

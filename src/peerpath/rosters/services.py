@@ -34,6 +34,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from peerpath.core.audit import audit_record
+from peerpath.core.deactivation import users_access_end
 from peerpath.core.models import Organization, Role, RoleAssignment, School, User
 from peerpath.people.models import Course, GuardianLink, StudentProfile
 from peerpath.rosters.csvtable import Column, TableSpec, read_table
@@ -607,6 +608,7 @@ class _Writer:
                 existing[db_pks[row[0]]] = (row[0], tuple(row[1:]))
         to_create: list[dict[str, Any]] = []
         to_update: list[User] = []
+        dropped: list[int] = []  # accounts the roster now marks deleted or disabled
         now = timezone.now()
         for user in self.roster.users:
             current = existing.get(user.sourced_id)
@@ -636,11 +638,15 @@ class _Writer:
             elif tuple(values[n] for n in fields) != current[1]:
                 to_update.append(User(pk=current[0], **values))
                 self.report.count("users", "updated")
+                if current[1][fields.index("is_active")] and not values["is_active"]:
+                    dropped.append(current[0])
             else:
                 self.report.count("users", "unchanged")
         _insert_rows(User, to_create)
         # Only the listed fields: a password set by the user is never touched.
         User.objects.bulk_update(to_update, fields, batch_size=_BATCH)
+        # Their sessions, API tokens and calendar feeds end in the same transaction.
+        users_access_end(actor=None, user_ids=dropped)
         self.user_pk = dict(self.db_users)
         if to_create:
             self.user_pk.update(
