@@ -45,6 +45,15 @@ def test_form_move_publish_and_post_on_the_board(page, new_page):
     assert_no_horizontal_overflow(page)
     screenshot(page, "groups-after-move")
 
+    # The same review on a phone: nothing wider than the screen, axe clean.
+    phone_review = new_page(viewport={"width": 375, "height": 740})
+    login(phone_review, "coord@birch.test", PASSWORD)
+    phone_review.goto(f"/group-rounds/{group_round.pk}/")
+    expect(phone_review.get_by_role("heading", name="Proposed groups")).to_be_visible()
+    assert_accessible(phone_review)
+    assert_no_horizontal_overflow(phone_review)
+    screenshot(phone_review, "groups-round-mobile")
+
     # Taking Ada out leaves the algebra group without a leader: publishing is refused.
     page.get_by_label("Move Ada Park to").select_option(label="Leave out")
     page.locator("form", has=page.get_by_label("Move Ada Park to")).get_by_role(

@@ -215,3 +215,13 @@ def test_a_bad_move_is_reported(groups):
         ).status_code
         == 404
     )
+
+
+def test_a_round_without_ready_participants_says_so(groups):
+    c = groups
+    from peerpath.programs.models import Participant
+
+    Participant.objects.filter(program=c.program).update(status="paused")
+    group_round = _round(c)
+    page = login(c.coordinator).get(reverse("meetings:group-round", args=[group_round.pk]))
+    assert "No group could be formed from the ready participants." in page.content.decode()
