@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from peerpath.core.models import AuditEntry
+from peerpath.matching.models import ExitSurvey
 from peerpath.meetings.models import SessionLog, SessionNote
 from peerpath.messaging.models import Message
 from peerpath.privacy import retention
@@ -69,8 +70,11 @@ def test_each_kind_goes_when_its_period_ends_and_not_a_day_before(world):
         assert retention_purge()["session_notes"] == 3  # two notes and the log
     # Check-ins: three years after they were given.
     answered = CheckInResponse.objects.earliest("created_at").created_at
+    with time_machine.travel(answered + dt.timedelta(days=1094), tick=False):
+        assert retention_purge()["checkins"] == 0
     with time_machine.travel(answered + dt.timedelta(days=1096), tick=False):
-        assert retention_purge()["checkins"] == 2
+        assert retention_purge()["checkins"] == 4  # two check-ins, two exit surveys
+    assert not ExitSurvey.objects.exists()
 
 
 def test_closed_applications_go_a_year_after_the_decision(world):

@@ -22,12 +22,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from peerpath.core.models import AuditEntry
-from peerpath.matching.models import Match
+from peerpath.matching.models import ExitSurvey, Match
 from peerpath.meetings.models import SessionLog, SessionNote
 from peerpath.messaging.models import Message
 from peerpath.programs.models import ParticipantStatus
 from peerpath.recruitment.models import Application
-from peerpath.support.models import CheckInResponse
+from peerpath.support.models import CheckInResponse, SessionFeedback
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
@@ -71,7 +71,11 @@ def _session_notes(cutoff: dt.datetime) -> list[models.QuerySet]:
 
 
 def _checkins(cutoff: dt.datetime) -> list[models.QuerySet]:
-    return [CheckInResponse.objects.filter(created_at__lt=cutoff)]
+    return [
+        CheckInResponse.objects.filter(created_at__lt=cutoff),
+        SessionFeedback.objects.filter(created_at__lt=cutoff),
+        ExitSurvey.objects.filter(created_at__lt=cutoff),
+    ]
 
 
 def _closed_applications(cutoff: dt.datetime) -> list[models.QuerySet]:
@@ -90,7 +94,11 @@ def _audit(cutoff: dt.datetime) -> list[models.QuerySet]:
 RETENTION_KINDS: tuple[RetentionKind, ...] = (
     RetentionKind("messages", "Messages of a match, counted from the day it closed", _messages),
     RetentionKind("session_notes", "Session logs and notes, from the session", _session_notes),
-    RetentionKind("checkins", "Check-in and survey answers, from the answer", _checkins),
+    RetentionKind(
+        "checkins",
+        "Check-in, session feedback and exit survey answers, from the answer",
+        _checkins,
+    ),
     RetentionKind(
         "closed_applications",
         "Applications declined or withdrawn, from the decision",
