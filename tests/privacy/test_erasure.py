@@ -50,7 +50,7 @@ def find_everywhere(*needles: str) -> list[str]:
 def test_after_erasure_no_text_column_of_any_table_holds_the_name_or_email(world):
     needles = ("Zephyrine", "Quillfeather", PERSON_EMAIL)
     assert len(find_everywhere(*needles)) >= 15  # the scan does find them before
-    audit_before = AuditEntry.objects.count()
+    audit_before = set(AuditEntry.objects.values_list("pk", flat=True))
     sessions_before = Session.objects.count()
 
     report = person_erase(actor=world.admin, person=world.person)
@@ -62,7 +62,7 @@ def test_after_erasure_no_text_column_of_any_table_holds_the_name_or_email(world
     assert not person.is_active
     assert not person.has_usable_password()
     # Audit entries are kept (and one more says what happened), under the pseudonym.
-    assert AuditEntry.objects.count() == audit_before + 1
+    assert audit_before < set(AuditEntry.objects.values_list("pk", flat=True))
     assert AuditEntry.objects.filter(actor=person).exists()
     erase_entry = AuditEntry.objects.get(action="privacy.erase")
     assert erase_entry.actor == world.admin

@@ -6,7 +6,8 @@ it in one transaction with its audit entry. In order:
 
 1. the person's account becomes a pseudonym (``Erased person 4KQ7``, an
    ``.invalid`` address), cannot log in, holds no role, API token, calendar
-   feed or web session;
+   feed or web session (``core.deactivation.users_access_end`` ends them, so
+   what other apps register to revoke is revoked too);
 2. their student profile loses everything that describes them (birth date,
    languages, interests, availability, background, roster id) and is hidden
    from peers;
@@ -33,16 +34,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import import_module
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.db import models
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
+from peerpath.core.deactivation import users_access_end
 from peerpath.core.models import RoleAssignment, User
 from peerpath.people.models import StudentProfile
 from peerpath.privacy.graph import SECRET_FIELDS, links_for, personal_models
@@ -311,22 +310,7 @@ def _blank_rows(report: ErasureReport, user: User) -> None:
             report.blanked[label] = count
 
 
-def _end_web_sessions(user: User) -> int:
-    """Delete the person's logins from the session store (whichever database model it uses)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    get_model = getattr(store, "get_model_class", None)
-    if get_model is None:  # cache or cookie sessions: nothing of them is in the database
-        return 0
-    ended = 0
-    for session in get_model()._default_manager.all().iterator():
-        data = store().decode(session.session_data)
-        if str(data.get(SESSION_KEY, "")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
-
-
-def erase_person_data(user: User) -> ErasureReport:
+def erase_person_data(user: User, *, actor: User | None = None) -> ErasureReport:
     """Erase ``user`` as described in the module docstring (call inside a transaction)."""
     given, family, new_email = pseudonym_for(user)
     name = f"{given} {family}"
@@ -343,9 +327,10 @@ def erase_person_data(user: User) -> ErasureReport:
     count, _ = RoleAssignment.objects.filter(user=user).delete()
     if count:
         report.deleted["core.roleassignment"] = count
-    sessions = _end_web_sessions(user)
-    if sessions:
-        report.deleted["sessions.session"] = sessions
+    # Sessions, and whatever other apps registered to revoke (core.deactivation).
+    for kind, count in users_access_end(actor=actor, user_ids=[user.pk]).items():
+        if count:
+            report.deleted[f"access.{kind}"] = count
 
     _blank_rows(report, user)
     StudentProfile.objects.filter(user=user).update(

@@ -37,7 +37,7 @@ def person_erase(*, actor: User | None, person: User) -> ErasureReport:
         raise ValidationError(_("You cannot erase your own account."))
     if person.email.endswith(ERASED_DOMAIN):
         raise ValidationError(_("This person has already been erased."))
-    report = erase_person_data(person)
+    report = erase_person_data(person, actor=actor)
     forget_scope(person)
     audit_record(
         actor=actor,
