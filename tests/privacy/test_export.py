@@ -5,7 +5,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from privacy_testlib import GUARDIAN_EMAIL, PARTNER_EMAIL, PARTNER_SECRETS, PERSON_EMAIL
 
 from peerpath.core.models import AuditEntry
@@ -122,3 +123,19 @@ def test_command_writes_the_zip_and_audits_it(world, tmp_path: Path):
 
 def test_links_for_user_counts_the_person_themselves(world):
     assert links_for("core.user").owner_paths == ("",)
+
+
+def test_command_names_a_person_who_is_not_there(world, tmp_path: Path):
+    with pytest.raises(CommandError, match="No person"):
+        call_command("export_person", email="nobody@example.org", output=tmp_path)
+    with pytest.raises(CommandError, match="in organization 'elsewhere'"):
+        call_command("export_person", email=PERSON_EMAIL, organization="elsewhere", output=tmp_path)
+    slug = world.school.organization.slug
+    call_command(
+        "export_person",
+        email=PERSON_EMAIL,
+        organization=slug,
+        output=tmp_path,
+        stdout=io.StringIO(),
+    )
+    assert list(tmp_path.glob("*.zip"))
