@@ -225,3 +225,17 @@ def test_a_round_without_ready_participants_says_so(groups):
     group_round = _round(c)
     page = login(c.coordinator).get(reverse("meetings:group-round", args=[group_round.pk]))
     assert "No group could be formed from the ready participants." in page.content.decode()
+
+
+def test_a_queued_round_is_polled_until_the_worker_has_formed_it(groups, settings):
+    c = groups
+    settings.PEERPATH_GROUP_INLINE_LIMIT = 3
+    group_round = _round(c)
+    assert group_round.status == GroupRound.Status.QUEUED
+    client = login(c.coordinator)
+    review = client.get(reverse("meetings:group-round", args=[group_round.pk])).content.decode()
+    status_url = reverse("meetings:group-round-status", args=[group_round.pk])
+    assert f'hx-get="{status_url}"' in review
+    polled = client.get(status_url)
+    assert "Waiting to run" in polled.content.decode()
+    assert "HX-Refresh" not in polled
