@@ -95,7 +95,8 @@ def api_tokens_revoke_for_users(*, actor: User | None, user_ids: list[int]) -> i
     revoker registered with ``peerpath.core.deactivation``.
     """
     tokens = list(
-        ApiToken.objects.select_for_update()
+        # of=self: the user's organization may be null (an outer join PostgreSQL cannot lock).
+        ApiToken.objects.select_for_update(of=("self",))
         .select_related("user__organization")
         .filter(user_id__in=user_ids, revoked_at__isnull=True)
     )
