@@ -27,7 +27,7 @@ from peerpath.meetings.models import SessionLog, SessionNote
 from peerpath.messaging.models import Message
 from peerpath.programs.models import ParticipantStatus
 from peerpath.recruitment.models import Application
-from peerpath.support.models import CheckInResponse, SessionFeedback
+from peerpath.support.models import CheckInResponse
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
@@ -73,7 +73,6 @@ def _session_notes(cutoff: dt.datetime) -> list[models.QuerySet]:
 def _checkins(cutoff: dt.datetime) -> list[models.QuerySet]:
     return [
         CheckInResponse.objects.filter(created_at__lt=cutoff),
-        SessionFeedback.objects.filter(created_at__lt=cutoff),
         ExitSurvey.objects.filter(created_at__lt=cutoff),
     ]
 
@@ -96,7 +95,7 @@ RETENTION_KINDS: tuple[RetentionKind, ...] = (
     RetentionKind("session_notes", "Session logs and notes, from the session", _session_notes),
     RetentionKind(
         "checkins",
-        "Check-in, session feedback and exit survey answers, from the answer",
+        "Check-in and exit survey answers, from the answer",
         _checkins,
     ),
     RetentionKind(
