@@ -6,11 +6,12 @@ The Locust users of ``make load``: coordinators, mentors, API clients, and a bar
         CoordinatorUser MentorUser ApiUser
 
 ``bench/load/prepare.py`` writes the fixture (logins, program ids, the mentors'
-sessions, an API token). Each user waits 0.5 to 2 s between requests, as a
-person clicking through pages would. Browser users log in through the real
-login form and post the real session log form with its CSRF token; a
-response is a failure unless its status is exactly the expected one, so a
-redirect to the login page or a form shown again with errors counts as one.
+sessions, an API token) and ``bench/load/login.py`` adds the session cookies
+of logins made through the real login form before the timed run. Each user
+waits 0.5 to 2 s between requests, as a person clicking through pages would.
+Mentors post the real session log form with its CSRF token. A response is a
+failure unless its status is exactly the expected one, so a redirect to the
+login page or a form shown again with errors counts as one.
 ``BareUser`` asks for ``/_load/ok`` (see ``load.urls``) with the same pacing,
 for comparison.
 """
@@ -20,14 +21,13 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 from functools import cache
 from typing import Any
 
 from locust import HttpUser, between, task
-from locust.exception import StopUser
 
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+from load.login import csrf_token
+
 TOPICS = ["Linear equations", "Essay structure", "Lab report", "Fractions and ratios"]
 
 
@@ -36,37 +36,16 @@ def fixture() -> dict[str, Any]:
     return json.loads(open(os.environ["LOAD_FIXTURE"], encoding="utf-8").read())
 
 
-def csrf_token(html: str) -> str:
-    found = CSRF_INPUT.search(html)
-    if found is None:
-        raise ValueError("The page has no CSRF token.")
-    return found.group(1)
-
-
 class BrowserUser(HttpUser):
     """Someone using the web app in a browser, logged in with a session cookie."""
 
     abstract = True
     wait_time = between(0.5, 2.0)
 
-    def login(self, email: str) -> None:
-        page = self.client.get("/accounts/login/", name="GET /accounts/login/")
-        with self.client.post(
-            "/accounts/login/",
-            data={
-                "username": email,
-                "password": fixture()["password"],
-                "csrfmiddlewaretoken": csrf_token(page.text),
-            },
-            allow_redirects=False,
-            catch_response=True,
-            name="POST /accounts/login/",
-        ) as response:
-            if response.status_code != 302 or "/accounts/login/" in response.headers.get(
-                "Location", ""
-            ):
-                response.failure(f"login as {email} refused ({response.status_code})")
-                raise StopUser()
+    def log_in_as(self, email: str) -> None:
+        """Use the session of ``email``'s login through the form (``login.py``)."""
+        for name, value in fixture()["cookies"][email].items():
+            self.client.cookies.set(name, value)
 
     def get_page(self, url: str, name: str) -> str:
         with self.client.get(
@@ -83,7 +62,7 @@ class CoordinatorUser(BrowserUser):
     weight = 1
 
     def on_start(self) -> None:
-        self.login(fixture()["coordinator"])
+        self.log_in_as(fixture()["coordinator"])
 
     @task
     def dashboard(self) -> None:
@@ -112,7 +91,7 @@ class MentorUser(BrowserUser):
         mentor = mentors[MentorUser._next_mentor % len(mentors)]
         MentorUser._next_mentor += 1
         self.sessions: list[int] = mentor["sessions"]
-        self.login(mentor["email"])
+        self.log_in_as(mentor["email"])
 
     @task
     def log_session(self) -> None:

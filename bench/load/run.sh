@@ -55,7 +55,11 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-echo "== Database: ${DATABASE_URL%%://*} (${LOAD_DATABASE_URL:+LOAD_DATABASE_URL}${LOAD_DATABASE_URL:-$OUT/load.sqlite3})"
+if [ -n "${LOAD_DATABASE_URL:-}" ]; then
+	echo "== Database: LOAD_DATABASE_URL (${DATABASE_URL%%://*})"
+else
+	echo "== Database: $OUT/load.sqlite3"
+fi
 "$BIN/peerpath" migrate --noinput -v0
 reset=()
 if [ -n "${LOAD_RESEED:-}" ]; then reset=(--reset); fi
@@ -77,6 +81,7 @@ for _ in $(seq 60); do
 	kill -0 "$server" 2>/dev/null || { echo "gunicorn did not start; see $OUT/gunicorn.log" >&2; exit 1; }
 	sleep 1
 done
+"$BIN/python" bench/load/login.py "http://127.0.0.1:$PORT" "$OUT/fixture.json"
 
 status=0
 run_locust() {
