@@ -57,6 +57,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.apps import apps
+from django_tasks_db.models import DBTaskResult
 
 from peerpath.core.models import AuditEntry, User
 from peerpath.matching.models import Match, MatchRound, Proposal
@@ -579,3 +580,10 @@ def test_a_killed_reminder_run_delivers_every_reminder_and_repeats_only_the_one_
     assert len({(to, session) for to, session, _ in per_reminder}) == len(deliveries)
     assert len(per_reminder) == len(deliveries)  # one Message-ID per recipient and session
     assert all(m["To"] == deliveries[_delivery_id(m)][0] for m in inbox.received)
+    # One successful task per reminder (the two in flight by a second task); the killed
+    # workers' tasks stay "running" in django-tasks' table, harmless leftovers. None failed.
+    tasks = Counter(
+        status
+        for (status,) in db.rows(f'SELECT "{_c(DBTaskResult, "status")}" FROM "{_t(DBTaskResult)}"')
+    )
+    assert tasks == {"SUCCESSFUL": len(deliveries), "RUNNING": len(in_flight)}
