@@ -10,6 +10,7 @@ coordinator with a program of their own. ``key_for(user)`` issues a token.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +29,15 @@ from matchlib import Cohort, adult_birth_date, build_cohort
 from peerpath.api.services import api_token_create
 from peerpath.core.models import Organization, Role, User
 from peerpath.core.services import role_grant
+from peerpath.insights.models import OutcomeRecord
+from peerpath.insights.outcomes import outcomes_import
+from peerpath.matching.models import Match
 from peerpath.programs.models import Participant, Program
 from peerpath.recruitment.models import Application
+from peerpath.rosters.models import Term
+from peerpath.support.models import CheckInResponse
 
-__all__ = ["World", "build_world", "key_for", "token_client"]
+__all__ = ["Surveys", "World", "add_surveys_and_outcomes", "build_world", "key_for", "token_client"]
 
 
 @dataclass
@@ -99,4 +105,79 @@ def build_world(**_: Any) -> World:
         program=cohort.program,
         elm_program=elm_program,
         applicants=applicants,
+    )
+
+
+@dataclass
+class Surveys:
+    """What :func:`add_surveys_and_outcomes` made, for the tests to look for."""
+
+    match: Match
+    mentor_checkin: CheckInResponse
+    mentee_checkin: CheckInResponse
+    mentee_pre: CheckInResponse
+    elm_response: CheckInResponse
+    term: Term
+    outcomes: list[OutcomeRecord]
+    elm_outcome: OutcomeRecord
+
+
+def add_surveys_and_outcomes(world: World) -> Surveys:
+    """
+    Check-ins of both sides of a published match, a mentee's survey before the
+    program, a response in Elm's program, and a term of outcomes in each school.
+    """
+    match = Match.objects.filter(program=world.program).select_related("mentor", "mentee").first()
+    assert match is not None, "publish a round first"
+    when = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
+
+    def response(participant: Participant, kind: str, **values: Any) -> CheckInResponse:
+        return CheckInResponse.objects.create(
+            participant=participant, kind=kind, submitted_at=when, **values
+        )
+
+    mentor_checkin = response(
+        match.mentor, "checkin", match=match, scores={"relationship": 4.5},
+        answers={"relationship_1": 5, "relationship_2": 4}, custom_answers={"Any news?": "Fine"},
+    )  # fmt: skip
+    mentee_checkin = response(
+        match.mentee, "checkin", match=match, scores={"relationship": 2.0},
+        answers={"relationship_1": 2, "relationship_2": 2},
+    )  # fmt: skip
+    mentee_pre = response(match.mentee, "pre", scores={"belonging": 3.0, "confidence": 2.5})
+    elm_student = make_student(world.elm_program.school, 10, given_name="Olga")
+    elm_response = response(make_participant(world.elm_program, elm_student), "pre", scores={})
+    organization = world.organization
+    term = Term.objects.create(
+        organization=organization, sourced_id="t-fall", title="Fall term", kind="semester",
+        start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 1, 29),
+    )  # fmt: skip
+    rows = ["student,grade_average,grade_scale,attendance_rate,enrolment_status,course:ALG1"]
+    for index, participant in enumerate([match.mentee, match.mentor]):
+        rows.append(f"{participant.student.user.email},{3.0 + index / 2},4,{90 + index},enrolled,B")
+    result = outcomes_import(
+        actor=None, school=world.cohort.school, term=term, data="\n".join(rows),
+        file_name="fall.csv", dry_run=False,
+    )  # fmt: skip
+    assert result.report.ok, result.report.errors
+    elm = outcomes_import(
+        actor=None, school=world.elm_program.school, term=term,
+        data=f"student,attendance_rate\n{elm_student.user.email},80", file_name="elm.csv",
+        dry_run=False,
+    )  # fmt: skip
+    assert elm.report.ok, elm.report.errors
+    outcomes = list(
+        OutcomeRecord.objects.filter(school=world.cohort.school).order_by(
+            "student__user__family_name"
+        )
+    )
+    return Surveys(
+        match=match,
+        mentor_checkin=mentor_checkin,
+        mentee_checkin=mentee_checkin,
+        mentee_pre=mentee_pre,
+        elm_response=elm_response,
+        term=term,
+        outcomes=outcomes,
+        elm_outcome=OutcomeRecord.objects.get(school=world.elm_program.school),
     )

@@ -304,7 +304,7 @@ def test_the_schema_and_the_docs_use_local_assets_only(world: World) -> None:
     client = Client()
     schema = client.get("/api/schema/", {"format": "json"}).json()
     assert schema["openapi"].startswith("3.")
-    assert len([op for path in schema["paths"].values() for op in path]) == 22
+    assert len([op for path in schema["paths"].values() for op in path]) == 26
     assert schema["components"]["securitySchemes"]["apiToken"] == {
         "type": "http",
         "scheme": "bearer",

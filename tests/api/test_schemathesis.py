@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_testlib import World, build_world, key_for
+from api_testlib import World, add_surveys_and_outcomes, build_world, key_for
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
@@ -42,8 +42,10 @@ from schemathesis.generation.modes import GenerationMode
 
 from matchlib import add
 from peerpath.config.wsgi import application
+from peerpath.insights.models import OutcomeRecord
 from peerpath.matching.models import Match, MatchRound
 from peerpath.matching.services import match_round_publish, match_round_start
+from peerpath.support.models import CheckInResponse
 
 EXAMPLES = 100
 
@@ -98,8 +100,12 @@ def _known(world: World) -> Known:
     participant = world.cohort.mentees[-1].pk
     match = Match.objects.filter(program=world.program).order_by("pk").first()
     rounds = MatchRound.objects.filter(program=world.program).order_by("-pk").first()
+    response = CheckInResponse.objects.filter(participant__program=world.program).first()
+    outcome = OutcomeRecord.objects.filter(school=world.cohort.school).first()
     assert match is not None
     assert rounds is not None
+    assert response is not None
+    assert outcome is not None
     paths = {
         "/organizations/{id}/": {"id": world.organization.pk},
         "/schools/{id}/": {"id": world.cohort.school.pk},
@@ -115,6 +121,9 @@ def _known(world: World) -> Known:
         "/matches/{id}/close/": {"id": match.pk},
         "/matches/{match_pk}/sessions/": {"match_pk": match.pk},
         "/matches/{match_pk}/goals/": {"match_pk": match.pk},
+        "/survey-responses/{id}/": {"id": response.pk},
+        "/schools/{school_pk}/outcomes/": {"school_pk": world.cohort.school.pk},
+        "/outcomes/{id}/": {"id": outcome.pk},
     }
     bodies = {
         "POST /programs/": {"school": world.cohort.school.pk},
@@ -193,6 +202,7 @@ def world_schema(transactional_db, settings) -> tuple[World, Any]:  # type: igno
     world = build_world()
     match_round = match_round_start(actor=world.coordinator, program=world.program)
     match_round_publish(actor=world.coordinator, match_round=match_round)
+    add_surveys_and_outcomes(world)  # check-ins, surveys and a term of outcomes
     # A mentor for Gus (biology, Fridays), so that the round left to review has a pair.
     add(world.cohort, "mentor", grade=12, subjects=[world.cohort.biology], free=["fri-2"])
     match_round_start(actor=world.coordinator, program=world.program)

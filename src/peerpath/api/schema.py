@@ -92,6 +92,11 @@ class AutoSchema(openapi.AutoSchema):
                 parameter["schema"]["minimum"] = found.extra["min_value"]
             if "enum" in parameter["schema"] and "" not in parameter["schema"]["enum"]:
                 parameter["schema"]["enum"] = [*parameter["schema"]["enum"], ""]
+            if parameter["schema"].get("format") in {"date", "date-time"}:
+                # A date, or empty for "any".
+                parameter["schema"] = {
+                    "anyOf": [parameter["schema"], {"type": "string", "maxLength": 0}]
+                }
         return parameters
 
     def get_tags(self) -> list[str]:

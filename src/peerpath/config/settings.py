@@ -291,6 +291,17 @@ TASKS = {
 # Program-level defaults that a coordinator can override per program.
 PEERPATH_PAGE_SIZE = 25
 
+# Roster files uploaded on the import page: kept in a private folder (never
+# served) until their import is over; larger than PEERPATH_ROSTER_INLINE_BYTES
+# of CSV, they are checked and imported by ``peerpath worker``.
+PEERPATH_ROSTER_UPLOAD_DIR = Path(
+    os.environ.get("PEERPATH_ROSTER_UPLOAD_DIR", DATA_DIR / "private" / "roster-uploads")
+)
+PEERPATH_ROSTER_INLINE_BYTES = int(os.environ.get("PEERPATH_ROSTER_INLINE_BYTES", "2000000"))
+PEERPATH_ROSTER_UPLOAD_MAX_BYTES = int(
+    os.environ.get("PEERPATH_ROSTER_UPLOAD_MAX_BYTES", str(256 * 1024 * 1024))
+)
+
 # How many days each kind of personal data is kept before the worker's purge
 # (``peerpath purge``) deletes it; see docs/privacy.md for what each counts from.
 PEERPATH_RETENTION_DAYS = {

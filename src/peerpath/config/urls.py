@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("programs/", include("peerpath.programs.urls")),
     path("training/", include("peerpath.training.urls")),
+    path("rosters/", include("peerpath.rosters.urls")),
     path("", include("peerpath.recruitment.urls")),
     path("", include("peerpath.matching.urls")),
     path("", include("peerpath.meetings.urls")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, FloatField, IntegerField, Q, Sum
+from django.db.models import Avg, Count, FloatField, IntegerField, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncMonth, TruncWeek
 from django.http import Http404
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from peerpath.core.access import scope_for
 from peerpath.core.models import Organization, Role, School, User
 from peerpath.insights import stats
+from peerpath.insights.models import OutcomeRecord
 from peerpath.matching.models import Match
 from peerpath.meetings.models import Attendance, Goal, Session
 from peerpath.programs.models import (
@@ -418,3 +419,29 @@ def organization_programs(organization: Organization) -> list[Program]:
         .select_related("school")
         .order_by("school__name", "name")
     )
+
+
+# --- Outcome records (the API reads them) -------------------------------------------------
+
+
+def school_outcomes(school: School) -> QuerySet[OutcomeRecord]:
+    """
+    A school's outcome records, by term then student.
+
+    Ask :func:`school_for_insights` first: only the school's coordinators and
+    its organization's admins may read them.
+    """
+    return (
+        OutcomeRecord.objects.filter(school=school)
+        .select_related("term", "student__user")
+        .order_by("term__start_date", "term_id", "student__user__family_name", "pk")
+    )
+
+
+def outcome_record_get(user: User | AnonymousUser, pk: int) -> OutcomeRecord:
+    """One outcome record: 404 if its school is hidden from ``user``, 403 if they only work there."""
+    record = OutcomeRecord.objects.select_related("term", "student__user").filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    school_for_insights(user, record.school_id)
+    return record

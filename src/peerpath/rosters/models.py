@@ -162,15 +162,37 @@ class Enrollment(TimeStampedModel):
 
 
 class RosterImport(models.Model):
-    """One run of an import (committed, failed or dry run), with its report."""
+    """
+    One run of an import, with its report.
+
+    A run from the command line is recorded once it is over (succeeded or
+    failed, dry run or not). A run from the import page is recorded when the
+    file is uploaded and moves on: (``mapping`` →) ``uploaded`` → ``checking``
+    → ``previewed`` → ``queued`` → ``running`` → ``succeeded``, or ``failed``
+    or ``discarded`` at any step (nothing is changed then). The uploaded file
+    is kept in a private folder (``PEERPATH_ROSTER_UPLOAD_DIR``) only until the
+    run is over.
+    """
 
     class Kind(models.TextChoices):
         ONEROSTER = "oneroster", _("OneRoster")
         CSV = "csv", _("Plain CSV")
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", _("Waiting for the column mapping")
+        UPLOADED = "uploaded", _("Waiting to be checked")
+        CHECKING = "checking", _("Checking the file")
+        PREVIEWED = "previewed", _("Checked: waiting for confirmation")
+        QUEUED = "queued", _("Waiting to import")
+        RUNNING = "running", _("Importing")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed: nothing was changed")
+        DISCARDED = "discarded", _("Discarded: nothing was changed")
+
+    #: A run in one of these is waiting for, or being worked on by, the server.
+    IN_PROGRESS = frozenset({Status.UPLOADED, Status.CHECKING, Status.QUEUED, Status.RUNNING})
+    #: A run in one of these is over; its upload is gone.
+    FINISHED = frozenset({Status.SUCCEEDED, Status.FAILED, Status.DISCARDED})
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="roster_imports"
@@ -193,11 +215,32 @@ class RosterImport(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     warning_count = models.PositiveIntegerField(_("warnings"), default=0)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    # -- runs from the import page ----------------------------------------------------
+    #: The upload, relative to ``PEERPATH_ROSTER_UPLOAD_DIR``; empty once deleted.
+    upload_path = models.CharField(_("uploaded file"), max_length=500, blank=True)
+    #: Bytes of CSV to read (a .zip's uncompressed size), which decides inline or background.
+    size_bytes = models.PositiveBigIntegerField(_("size"), default=0)
+    background = models.BooleanField(_("run by the worker"), default=False)
+    #: Plain CSV: the file's column headers, and the header chosen for each field.
+    columns = models.JSONField(_("columns in the file"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    #: What the run is waiting for or doing, in a few words (the page shows it).
+    progress = models.CharField(_("progress"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
         verbose_name = _("roster import")
         verbose_name_plural = _("roster imports")
+        indexes = [models.Index(fields=["status", "updated_at"])]
 
     def __str__(self) -> str:
         return f"{self.source_name} ({self.get_status_display()})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED

@@ -21,6 +21,8 @@ import hashlib
 import logging
 import re
 import secrets
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -935,24 +937,43 @@ def _save_record(
     school: School | None,
     kind: str,
     started_at: Any,
+    record: RosterImport | None = None,
 ) -> RosterImport:
-    record = RosterImport.objects.create(
-        organization=organization,
-        school=school,
-        actor=actor if actor is not None and actor.pk else None,
-        kind=kind,
-        source_name=report.source_name,
-        dry_run=report.dry_run,
-        status=RosterImport.Status.SUCCEEDED if report.ok else RosterImport.Status.FAILED,
-        version=report.version,
-        started_at=started_at,
-        finished_at=timezone.now(),
-        counts=report.counts,
-        error_count=report.issues.error_count,
-        errors=[i.as_dict() for i in report.errors],
-        warning_count=report.issues.warning_count,
-        warnings=[i.as_dict() for i in report.warnings],
-    )
+    """
+    Record the run: a new :class:`RosterImport`, or ``record`` (a run of the import page).
+
+    A dry run of the import page that found no error leaves its record
+    ``previewed``: it waits for someone to confirm it.
+    """
+    status = RosterImport.Status.SUCCEEDED if report.ok else RosterImport.Status.FAILED
+    if record is not None and report.dry_run and report.ok:
+        status = RosterImport.Status.PREVIEWED
+    outcome: dict[str, Any] = {
+        "dry_run": report.dry_run,
+        "status": status,
+        "version": report.version,
+        "finished_at": timezone.now(),
+        "counts": report.counts,
+        "error_count": report.issues.error_count,
+        "errors": [i.as_dict() for i in report.errors],
+        "warning_count": report.issues.warning_count,
+        "warnings": [i.as_dict() for i in report.warnings],
+        "progress": "",
+    }
+    if record is None:
+        record = RosterImport.objects.create(
+            organization=organization,
+            school=school,
+            actor=actor if actor is not None and actor.pk else None,
+            kind=kind,
+            source_name=report.source_name,
+            started_at=started_at,
+            **outcome,
+        )
+    else:
+        for name, value in outcome.items():
+            setattr(record, name, value)
+        record.save(update_fields=[*outcome, "updated_at"])
     report.import_id = record.pk
     return record
 
@@ -966,6 +987,7 @@ def _run(
     report: ImportReport,
     dry_run: bool,
     write: Callable[[], None],
+    record: RosterImport | None = None,
 ) -> ImportReport:
     """Run ``write`` in one transaction; commit only a clean, real run; always record it."""
     started_at = timezone.now()
@@ -980,7 +1002,7 @@ def _run(
                 raise _RollbackError
             record = _save_record(
                 report, actor=actor, organization=organization, school=school, kind=kind,
-                started_at=started_at,
+                started_at=started_at, record=record,
             )  # fmt: skip
             audit_record(
                 actor=actor,
@@ -1008,7 +1030,7 @@ def _run(
     if not report.committed:
         _save_record(
             report, actor=actor, organization=organization, school=school, kind=kind,
-            started_at=started_at,
+            started_at=started_at, record=record,
         )  # fmt: skip
     return report
 
@@ -1030,6 +1052,7 @@ def roster_import(
     dry_run: bool = False,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    record: RosterImport | None = None,
 ) -> ImportReport:
     """
     Import a OneRoster 1.1/1.2 CSV roster (a folder, a ``.zip`` path or stream).
@@ -1037,7 +1060,8 @@ def roster_import(
     Everything is written in one transaction, and only when the whole roster
     is free of errors; a dry run does all the work and rolls it back, so its
     report says exactly what a real run would do. Every run, failed or not, is
-    recorded as a :class:`RosterImport`. Never raises: problems are in the report.
+    recorded as a :class:`RosterImport` (``record``, when the import page made
+    one already). Never raises: problems are in the report.
     """
     report = ImportReport(source_name=_source_name(source), dry_run=dry_run)
     try:
@@ -1045,7 +1069,7 @@ def roster_import(
     except SourceError as exc:
         report.issues.error(exc.file, None, None, exc.message, exc.code)
         _save_record(report, actor=actor, organization=organization, school=None,
-                     kind=RosterImport.Kind.ONEROSTER, started_at=timezone.now())  # fmt: skip
+                     kind=RosterImport.Kind.ONEROSTER, started_at=timezone.now(), record=record)  # fmt: skip
         return report
     try:
         roster = parse_roster(files, report.issues, progress=progress)
@@ -1064,6 +1088,12 @@ def roster_import(
     except SourceError as exc:
         report.issues.error(exc.file, None, None, exc.message, exc.code)
         roster = None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # A member whose data is damaged (bad CRC, truncated stream) fails only when read.
+        report.issues.error("", None, None,
+            _("The archive is damaged (%(error)s); nothing was imported.") % {"error": exc},
+            "archive")  # fmt: skip
+        roster = None
     except Exception:
         _unexpected(report)
         roster = None
@@ -1076,7 +1106,8 @@ def roster_import(
 
     try:
         return _run(actor=actor, organization=organization, school=None,
-                    kind=RosterImport.Kind.ONEROSTER, report=report, dry_run=dry_run, write=write)  # fmt: skip
+                    kind=RosterImport.Kind.ONEROSTER, report=report, dry_run=dry_run, write=write,
+                    record=record)  # fmt: skip
     except Exception:
         _unexpected(report)
         return report
@@ -1104,14 +1135,16 @@ def students_import(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    record: RosterImport | None = None,
 ) -> ImportReport:
     """
     Import students of ``school`` from a plain CSV file.
 
     ``mapping`` maps a Peerpath field (:data:`STUDENT_FIELDS`) to the header of
     the column that holds it; unmapped fields are looked up under their own
-    name. ``student_id`` is the key of a re-import, in the same namespace as
-    OneRoster ``sourcedId`` values. Same rules as :func:`roster_import`.
+    name, and a field mapped to ``""`` is not in the file (a required one
+    cannot be left out). ``student_id`` is the key of a re-import, in the same
+    namespace as OneRoster ``sourcedId`` values. Same rules as :func:`roster_import`.
     """
     path = Path(source)
     report = ImportReport(source_name=path.name[:255], dry_run=dry_run)
@@ -1123,23 +1156,45 @@ def students_import(
                 _("“%(field)s” is not a field of the student import (use: %(fields)s).")
                 % {"field": field_name, "fields": ", ".join(STUDENT_FIELDS)},
                 "bad_mapping")  # fmt: skip
-    header_of = {name: mapping.get(name, name) for name in STUDENT_FIELDS}
+    header_of = {name: mapping.get(name, name).strip() for name in STUDENT_FIELDS}
+    for name, column in STUDENT_FIELDS.items():
+        if column.required and not header_of[name]:
+            report.issues.error("", None, None,
+                _("Choose the column that holds “%(field)s”: it is required.") % {"field": name},
+                "bad_mapping")  # fmt: skip
     spec = TableSpec(
         path.name,
         tuple(
             Column(header_of[name], c.kind, c.required, c.choices, c.max_length)
             for name, c in STUDENT_FIELDS.items()
+            if header_of[name]
         ),
         allow_extensions=False,
     )
+    absent: dict[str, Any] = {
+        name: "" if c.kind == "text" else None
+        for name, c in STUDENT_FIELDS.items()
+        if not header_of[name]
+    }
+    tick = None
+    if progress is not None:
+        reading = _("Reading %(file)s") % {"file": path.name}
+
+        def tick(row: int) -> None:
+            if row % 5000 == 0:
+                progress(reading, row, 0)
+
     roster = RosterSet(version="", modes={"users": "bulk"})
     marker = "\x00school"
     seen: dict[str, int] = {}
     if report.ok:
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
-                for row in read_table(handle, spec, report.issues):
-                    v = {name: row.values[header_of[name]] for name in STUDENT_FIELDS}
+                for row in read_table(handle, spec, report.issues, on_row=tick):
+                    v = {
+                        name: row.values[header_of[name]] if header_of[name] else absent[name]
+                        for name in STUDENT_FIELDS
+                    }
                     sid = v["student_id"]
                     if sid in seen:
                         report.issues.error(path.name, row.number, header_of["student_id"],
@@ -1178,7 +1233,8 @@ def students_import(
 
     try:
         return _run(actor=actor, organization=organization, school=school,
-                    kind=RosterImport.Kind.CSV, report=report, dry_run=dry_run, write=write)  # fmt: skip
+                    kind=RosterImport.Kind.CSV, report=report, dry_run=dry_run, write=write,
+                    record=record)  # fmt: skip
     except Exception:
         _unexpected(report)
         return report

@@ -11,8 +11,9 @@ from django.http import Http404
 from peerpath.core.models import Role, RoleAssignment, School, User
 from peerpath.matching.models import Match
 from peerpath.programs.models import Participant, Program
+from peerpath.programs.selectors import program_list_managed
 from peerpath.support.health import AT_RISK, WATCH, Health, match_health
-from peerpath.support.models import Concern
+from peerpath.support.models import CheckInResponse, Concern
 
 
 @dataclass
@@ -92,3 +93,25 @@ def own_participations(user: User) -> QuerySet[Participant]:
     return Participant.objects.filter(
         student__user=user, status__in=["ready", "matched", "screening"]
     ).select_related("program", "student")
+
+
+def checkin_responses_visible(user: User | AnonymousUser) -> QuerySet[CheckInResponse]:
+    """
+    Check-in and survey responses ``user`` may read: their own, and all of the programs they run.
+
+    A response belongs to one participant: their match partner never sees it,
+    nor do staff who only see the program, nor guardians.
+    """
+    if not user.is_authenticated:
+        return CheckInResponse.objects.none()
+    return CheckInResponse.objects.filter(
+        Q(participant__student__user=user) | Q(participant__program__in=program_list_managed(user))
+    ).select_related("participant__program", "participant__student__user")
+
+
+def checkin_response_get(user: User | AnonymousUser, pk: int) -> CheckInResponse:
+    """One response ``user`` may read (see :func:`checkin_responses_visible`); otherwise 404."""
+    found = checkin_responses_visible(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from peerpath.core.access import scope_for
 from peerpath.core.models import Role
+from peerpath.rosters.selectors import can_import_rosters
 
 
 def navigation(request: HttpRequest) -> dict[str, bool]:
@@ -19,4 +20,5 @@ def navigation(request: HttpRequest) -> dict[str, bool]:
         "nav_sees_insights": user.is_superuser
         or scope.is_org_admin()
         or bool(scope.schools_with(Role.COORDINATOR)),
+        "nav_can_import_roster": can_import_rosters(user),
     }

@@ -2,9 +2,9 @@
 The routes of ``/api/v1/``.
 
 Each domain app has a module here (``core``, ``programs``, ``recruitment``,
-``matching``, ``meetings``); a new domain (survey responses, outcomes) adds
-its module and a block below, using the same selectors and services as its
-web views.
+``matching``, ``meetings``, ``support``, ``insights``); a new domain adds its
+module and a block below, using the same selectors and services as its web
+views.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.urls import path
 
 from peerpath.api.base import endpoint
-from peerpath.api.v1 import core, matching, meetings, programs, recruitment
+from peerpath.api.v1 import core, insights, matching, meetings, programs, recruitment, support
 
 urlpatterns = [
     # core
@@ -79,4 +79,18 @@ urlpatterns = [
         name="match-sessions",
     ),
     path("matches/<int:match_pk>/goals/", endpoint(meetings.MatchGoalListApi), name="match-goals"),
+    # support
+    path("survey-responses/", endpoint(support.SurveyResponseListApi), name="survey-responses"),
+    path(
+        "survey-responses/<int:pk>/",
+        endpoint(support.SurveyResponseRetrieveApi),
+        name="survey-response",
+    ),
+    # insights
+    path(
+        "schools/<int:school_pk>/outcomes/",
+        endpoint(insights.SchoolOutcomeListApi),
+        name="school-outcomes",
+    ),
+    path("outcomes/<int:pk>/", endpoint(insights.OutcomeRetrieveApi), name="outcome"),
 ]
