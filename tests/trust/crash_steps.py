@@ -30,6 +30,10 @@ for _folder in (_HERE.parent, _HERE.parent / "meetings", _HERE):
         sys.path.insert(0, str(_folder))
 
 
+#: Everyone in the publish cohort is free at the same times, so nearly every mentee is paired.
+FREE = ["mon-2", "tue-2"]
+
+
 def _fast_passwords() -> None:
     """Argon2 is slow on purpose; the setup steps create hundreds of accounts."""
     from django.test.utils import override_settings
@@ -47,11 +51,9 @@ def publish_setup(mentees: str, mentors: str) -> dict[str, Any]:
     cohort = build_cohort()
     both = [cohort.algebra, cohort.biology]
     for n in range(int(mentors)):
-        add(cohort, "mentor", grade=12, subjects=both, free=["mon-2", "tue-2"], capacity=2,
-            name=f"Mentor{n}")  # fmt: skip
+        add(cohort, "mentor", grade=12, subjects=both, free=FREE, capacity=2, name=f"Mentor{n}")
     for n in range(int(mentees)):
-        add(cohort, "mentee", grade=9, subjects=[both[n % 2]], free=["mon-2", "tue-2"],
-            name=f"Mentee{n}")  # fmt: skip
+        add(cohort, "mentee", grade=9, subjects=[both[n % 2]], free=FREE, name=f"Mentee{n}")
     match_round = match_round_start(actor=cohort.coordinator, program=cohort.program)
     assert match_round.status == MatchRound.Status.PROPOSED, match_round.error
     return {
