@@ -82,6 +82,7 @@ for _ in $(seq 60); do
 	sleep 1
 done
 "$BIN/python" bench/load/login.py "http://127.0.0.1:$PORT" "$OUT/fixture.json"
+"$BIN/python" bench/load/probe.py "http://127.0.0.1:$PORT" "$OUT/fixture.json" "$OUT/alone.json"
 
 status=0
 run_locust() {
@@ -97,7 +98,7 @@ echo "== Locust: $USERS users for $DURATION against the bare view"
 LOAD_FIXTURE="$OUT/fixture.json" run_locust bare BareUser
 stop_server
 
-"$BIN/python" bench/load/report.py "$OUT/app_stats.csv" "$OUT/bare_stats.csv"
+"$BIN/python" bench/load/report.py "$OUT/app_stats.csv" "$OUT/bare_stats.csv" "$OUT/alone.json"
 if [ "$status" -ne 0 ]; then
 	echo "Some requests failed: see $OUT/app.log, $OUT/bare.log, $OUT/*_failures.csv and $OUT/gunicorn.log." >&2
 fi
