@@ -21,3 +21,20 @@ if _TESTS_DIR not in sys.path:
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Argon2 is slow on purpose; tests hash many passwords (test_security checks Argon2 is set)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _two_factor_for_test_client_logins():  # type: ignore[no-untyped-def]
+    """
+    Logins made with the test client (``client.login``, ``client.force_login``)
+    of coordinators, safeguarding leads and admins come with a verified second
+    factor, so that tests of what those people do need not type a code; logins
+    through the login page still ask for one (tests/core/test_two_factor.py).
+    """
+    from django.contrib.auth.signals import user_logged_in
+
+    from factories import two_factor_for_test_client_logins
+
+    user_logged_in.connect(two_factor_for_test_client_logins, dispatch_uid="tests-two-factor")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-two-factor")

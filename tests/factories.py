@@ -27,8 +27,13 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from peerpath.core.models import Organization, Role, School, User
 from peerpath.core.services import organization_create, role_grant, school_create, user_create
+from peerpath.core.twofactor import two_factor_required
 from peerpath.people.models import Course, StudentProfile
 from peerpath.people.services import course_create, student_profile_create
 from peerpath.programs.models import (
@@ -54,6 +59,9 @@ __all__ = [
     "make_student",
     "make_user",
     "move_participant",
+    "totp_code",
+    "totp_device",
+    "two_factor_verify_session",
 ]
 
 #: The password of every user a factory creates with a password.
@@ -246,3 +254,46 @@ def move_participant(
             actor=actor, participant=participant, to_status=to_status
         )
     return participant
+
+
+# --- Two-factor authentication --------------------------------------------------------
+
+#: The name of the authenticator-app device the test helpers give a user.
+TEST_DEVICE_NAME = "Test authenticator"
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """Return ``user``'s confirmed authenticator-app device, making one if needed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TEST_DEVICE_NAME, confirmed=True)
+    return device
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """
+    The code an authenticator app would show now for ``device``; if the current
+    code was already used (django-otp refuses a code twice), the next one,
+    which the device's tolerance of one step accepts.
+    """
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    step = max(totp.t(), (device.last_t or -1) + 1)
+    totp.time = device.t0 + step * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def two_factor_verify_session(session: Any, user: User) -> None:
+    """Mark ``session`` as verified with ``user``'s authenticator app (as django_otp.login does)."""
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+
+
+def two_factor_for_test_client_logins(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    """
+    A ``user_logged_in`` receiver: a login made by the test client
+    (``client.login``, ``client.force_login``; its request has no path) of
+    someone who needs two-factor authentication gets a verified session, as
+    if they had typed a code. Logins through the real login page are untouched.
+    """
+    if request is not None and request.path == "" and two_factor_required(user):
+        two_factor_verify_session(request.session, user)

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
+
+from factories import totp_code
 
 __all__ = [
     "DESKTOP",
@@ -41,12 +44,28 @@ _AXE = Axe()
 
 
 def login(page: Page, email: str, password: str) -> None:
-    """Log in through the login form and wait until the browser has left it."""
+    """
+    Log in through the login form and wait until the browser has left it.
+
+    People who need two-step login (coordinators, safeguarding leads, admins)
+    then type the code their authenticator app would show: on the setup page
+    the first time (and keep the backup codes), on the code page afterwards.
+    """
     page.goto("/accounts/login/")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    if "/accounts/two-factor/setup/" in page.url:
+        device = TOTPDevice.objects.get(user__email__iexact=email, confirmed=False)
+        page.get_by_label("Code shown by the app").fill(totp_code(device))
+        page.get_by_role("button", name="Turn on two-step login").click()
+        page.get_by_role("button", name="I have saved them — continue").click()
+    elif "/accounts/two-factor/" in page.url:
+        device = TOTPDevice.objects.get(user__email__iexact=email, confirmed=True)
+        page.get_by_label("Code", exact=True).fill(totp_code(device))
+        page.get_by_role("button", name="Continue").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/(login|two-factor)/"))
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:

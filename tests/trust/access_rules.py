@@ -77,6 +77,10 @@ RULES: dict[str, Rule] = {
     "password_reset_done": Rule(ALL),
     "password_reset_confirm": Rule(ALL, lambda w: {"uidb64": "MQ", "token": "x-y"}, token=True),
     "password_reset_complete": Rule(ALL),
+    # Two-step login: anyone signed in may set up an app or type a code (only
+    # admins, coordinators and safeguarding leads are required to).
+    "two_factor_verify": Rule(SIGNED_IN, post=True),
+    "two_factor_setup": Rule(SIGNED_IN, post=True),
     # -- programs ---------------------------------------------------------------------
     "programs:list": Rule(SIGNED_IN),
     "programs:create": Rule(MANAGERS | {"other_coordinator"}),  # each for their own school

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "rest_framework",
@@ -105,8 +108,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "peerpath.web.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "peerpath.web.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "peerpath.web.middleware.PermissionsPolicyMiddleware",
@@ -186,6 +191,13 @@ AXES_LOCKOUT_CALLABLE = "peerpath.core.auth.login_lockout_response"
 # logged with IP and browser, to keep no more personal data than needed.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+
+# Two-factor authentication (TOTP, django-otp) for organization admins,
+# coordinators, safeguarding leads and operators: asked after the password,
+# set up at their first login (peerpath.core.twofactor). PEERPATH_REQUIRE_2FA=0
+# turns the requirement off (the laptop demo); keep it on in production.
+PEERPATH_REQUIRE_2FA = _env_bool("PEERPATH_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = "Peerpath"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from peerpath.web import twofactor as web_twofactor
 from peerpath.web import views as web_views
 
 urlpatterns = [
@@ -9,6 +10,8 @@ urlpatterns = [
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", web_twofactor.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", web_twofactor.two_factor_setup, name="two_factor_setup"),
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -7,6 +7,7 @@ import time
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from peerpath.demo.seed import (
@@ -102,3 +103,17 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in summary.logins)
         for login in summary.logins:
             write(f"  {login.email.ljust(width)}  {login.role} — {login.name}")
+        write("")
+        if settings.PEERPATH_REQUIRE_2FA:
+            write(
+                "Two-step login is ON: the admin, coordinator and safeguarding lead set up an\n"
+                "authenticator app (TOTP) at their first login. PEERPATH_REQUIRE_2FA=0 turns it off."
+            )
+        else:
+            write(
+                self.style.WARNING(
+                    "Two-step login is OFF for this demo (PEERPATH_REQUIRE_2FA=0): every login needs\n"
+                    "only the password. In production it is on for admins, coordinators and\n"
+                    "safeguarding leads; run `PEERPATH_REQUIRE_2FA=1 make demo` to try it."
+                )
+            )
