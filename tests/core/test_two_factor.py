@@ -228,3 +228,25 @@ def test_test_client_logins_come_verified(school):
     assert client.login(username=coordinator.email, password=PASSWORD)
     assert client.get("/programs/").status_code == 200
     assert make_organization()  # other users are untouched
+
+
+def test_an_org_admin_resets_two_step_login_in_their_organization_only(school):
+    coordinator = make_coordinator(school)
+    outsider = make_coordinator(make_school())
+    totp_device(coordinator)
+    totp_device(outsider)
+    admin = make_user(school.organization)
+    role_grant(
+        actor=None, user=admin, role=Role.ORG_ADMIN, organization=school.organization, school=None
+    )
+    client = Client()
+    client.force_login(admin)
+    response = client.post(
+        "/admin/core/user/",
+        {"action": "reset_two_factor", "_selected_action": [coordinator.pk, outsider.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=coordinator).exists()
+    assert TOTPDevice.objects.filter(user=outsider).exists()  # another organization's: untouched
+    entry = AuditEntry.objects.get(action="user.two_factor.reset")
+    assert (entry.actor, entry.target_id) == (admin, str(coordinator.pk))

@@ -13,10 +13,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from peerpath.core.access import scope_for
 from peerpath.core.models import AuditEntry, Organization, RoleAssignment, School, User
 from peerpath.core.services import user_deactivate
+from peerpath.core.twofactor import two_factor_reset
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -83,6 +85,17 @@ class UserAdmin(DjangoUserAdmin, OrganizationScopedAdmin):
         (None, {"fields": ("email", "given_name", "family_name", "password1", "password2")}),
     )
     readonly_fields = ["is_superuser"]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-step login (a lost phone)"), permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        for user in queryset:
+            two_factor_reset(actor=actor, user=user)
+        self.message_user(
+            request,
+            _("They will set up an authenticator app again at their next login."),
+        )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
