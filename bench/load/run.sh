@@ -88,7 +88,13 @@ status=0
 run_locust() {
 	local csv=$1
 	shift
-	timeout 300 "$BIN/locust" -f bench/load/locustfile.py --headless --only-summary \
+	# Ctrl+C stops gunicorn and Locust, which exits on its own: bash then goes
+	# on (its INT trap does not fire), so stop here once the server is gone.
+	if ! curl -fs --max-time 10 -o /dev/null "http://127.0.0.1:$PORT/_load/ok"; then
+		echo "gunicorn does not answer (interrupted?); see $OUT/gunicorn.log" >&2
+		exit 1
+	fi
+	timeout --foreground 300 "$BIN/locust" -f bench/load/locustfile.py --headless --only-summary \
 		--loglevel WARNING -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" \
 		--host "http://127.0.0.1:$PORT" --csv "$OUT/$csv" "$@" >"$OUT/$csv.log" 2>&1 || status=1
 }
@@ -96,6 +102,10 @@ echo "== Locust: $USERS users for $DURATION against the app (coordinators, mento
 LOAD_FIXTURE="$OUT/fixture.json" run_locust app CoordinatorUser MentorUser ApiUser
 echo "== Locust: $USERS users for $DURATION against the bare view"
 LOAD_FIXTURE="$OUT/fixture.json" run_locust bare BareUser
+if ! curl -fs --max-time 10 -o /dev/null "http://127.0.0.1:$PORT/_load/ok"; then
+	echo "gunicorn stopped during the run (interrupted?); see $OUT/gunicorn.log" >&2
+	exit 1
+fi
 stop_server
 
 "$BIN/python" bench/load/report.py "$OUT/app_stats.csv" "$OUT/bare_stats.csv" "$OUT/alone.json"
