@@ -11,15 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from peerpath.core.access import scope_for
 from peerpath.core.models import Role, User
@@ -31,6 +42,7 @@ from peerpath.meetings.models import (
     GroupMember,
     MeetingSettings,
     Session,
+    SessionLog,
     SessionNote,
 )
 from peerpath.meetings.scheduling import Suggestion, shared_slot_codes, suggest_times
@@ -368,6 +380,132 @@ def goal_progress_summary(rows: list[GoalRow]) -> dict[str, float | int]:
         "achieved": by_status[Goal.Status.ACHIEVED],
         "active": by_status[Goal.Status.ACTIVE],
         "average_progress": round(sum(active) / len(active)) if active else 0,
+    }
+
+
+# --- Facts for match health (read by the support app) --------------------------------
+
+#: A goal counts as behind when its progress trails the share of its time used up
+#: by more than this many percentage points (or it is past its date, or a
+#: milestone is overdue).
+GOAL_BEHIND_SLACK = 30
+
+#: How far back :func:`meeting_facts` looks first for the latest meeting.
+FACTS_LOOKBACK = dt.timedelta(days=120)
+
+_NO_SHOW = Attendance.Status.NO_SHOW
+_PRESENT = Attendance.Status.PRESENT
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What a pair's sessions and goals say about it (see :func:`meeting_facts`)."""
+
+    last_met_at: dt.datetime | None = None
+    no_shows_in_a_row: int = 0
+    goals_total: int = 0
+    goals_behind: int = 0
+
+
+def goal_is_behind(
+    *, created: dt.date, due: dt.date, progress: int, overdue_milestones: int, today: dt.date
+) -> bool:
+    """Past its date, a milestone overdue, or progress well behind the time used up."""
+    if due < today or overdue_milestones:
+        return True
+    span = (due - created).days
+    if span <= 0:
+        return False
+    expected = 100 * (today - created).days / span
+    return progress + GOAL_BEHIND_SLACK < expected
+
+
+def meeting_facts(
+    matches: Sequence[Match], *, now: dt.datetime | None = None
+) -> dict[int, MeetingFacts]:
+    """
+    Each match's meeting facts, for many matches in at most four queries.
+
+    A session that has started and was not cancelled *happened* when someone
+    confirmed it (attendance marked present, or a log) and nobody was marked
+    as not coming; it was *missed* when someone was marked as not coming.
+    Sessions nobody confirmed yet are unknown and count neither way.
+
+    - ``last_met_at``: the start of the latest session that happened;
+    - ``no_shows_in_a_row``: missed sessions since the last one that happened;
+    - ``goals_total``: goals in progress; ``goals_behind``: those of them behind
+      (:func:`goal_is_behind`).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    ids = [m.pk for m in matches]
+    missed = Q(Exists(Attendance.objects.filter(session=OuterRef("pk"), status=_NO_SHOW)))
+    confirmed = Q(Exists(Attendance.objects.filter(session=OuterRef("pk"), status=_PRESENT))) | Q(
+        Exists(SessionLog.objects.filter(session=OuterRef("pk")))
+    )
+    happened = confirmed & ~missed
+    past = Session.objects.filter(status=Session.Status.SCHEDULED, starts_at__lte=now)
+    recent = now - FACTS_LOOKBACK
+
+    def latest_happened(sessions: QuerySet[Session]) -> dict[int, dt.datetime]:
+        return dict(
+            sessions.filter(happened)
+            .order_by()
+            .values("match_id")
+            .annotate(last=Max("starts_at"))
+            .values_list("match_id", "last")
+        )
+
+    # Most pairs met lately: look at recent sessions first, and further back only
+    # for the pairs that did not, so that years of sessions are not read each time.
+    last_met = latest_happened(past.filter(match_id__in=ids, starts_at__gt=recent))
+    earlier = [pk for pk in ids if pk not in last_met]
+    if earlier:
+        last_met.update(latest_happened(past.filter(match_id__in=earlier)))
+    # Only missed sessions (few) come back as rows, to count those after the last meeting.
+    streak: dict[int, int] = defaultdict(int)
+    for match_id, starts_at in (
+        past.filter(missed)
+        .filter(
+            Q(match_id__in=[pk for pk in ids if pk not in earlier], starts_at__gt=recent)
+            | Q(match_id__in=earlier)
+        )
+        .order_by()
+        .values_list("match_id", "starts_at")
+    ):
+        latest = last_met.get(match_id)
+        if latest is None or starts_at > latest:
+            streak[match_id] += 1
+    goals_total: dict[int, int] = defaultdict(int)
+    goals_behind: dict[int, int] = defaultdict(int)
+    goals = (
+        Goal.objects.filter(match_id__in=ids, status=Goal.Status.ACTIVE)
+        .annotate(
+            overdue=Count(
+                "milestones",
+                filter=Q(milestones__done_at__isnull=True, milestones__due_on__lt=today),
+            )
+        )
+        .values_list("match_id", "created_at", "due_on", "progress", "overdue")
+    )
+    for match_id, created_at, due_on, progress, overdue in goals:
+        goals_total[match_id] += 1
+        if goal_is_behind(
+            created=timezone.localdate(created_at),
+            due=due_on,
+            progress=progress,
+            overdue_milestones=overdue,
+            today=today,
+        ):
+            goals_behind[match_id] += 1
+    return {
+        pk: MeetingFacts(
+            last_met_at=last_met.get(pk),
+            no_shows_in_a_row=streak[pk],
+            goals_total=goals_total[pk],
+            goals_behind=goals_behind[pk],
+        )
+        for pk in ids
     }
 
 

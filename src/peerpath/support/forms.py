@@ -39,6 +39,38 @@ class CheckInForm(forms.Form):
         return [self[k] for k in self.custom_keys]
 
 
+RATING_CHOICES = [
+    (1, _("1 – poor")),
+    (2, _("2 – not great")),
+    (3, _("3 – okay")),
+    (4, _("4 – good")),
+    (5, _("5 – great")),
+]
+
+
+class SessionFeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How did the session go?"),
+        choices=RATING_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("rating") is None and not (data.get("comment") or "").strip():
+            raise forms.ValidationError(_("Choose a rating or write a comment."))
+        return data
+
+
 class SupportContactForm(forms.ModelForm):
     class Meta:
         model = SupportContact

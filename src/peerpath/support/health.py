@@ -6,45 +6,43 @@ session ratings, the latest relationship check-in, goal progress, an overdue
 support contact) and, when a program threshold is crossed, adds a reason and
 raises the level. The signal is the worst level any rule gives, and the
 reasons are shown next to it, so a coordinator sees *why*.
+
+Where the facts come from: sessions, attendance and goals from
+:func:`peerpath.meetings.selectors.meeting_facts`; session ratings from
+:class:`~peerpath.support.models.SessionFeedback`; check-ins and support
+contacts from this app. Every source is read for all matches at once, so the
+needs-attention queue costs the same number of queries for 3 matches or 3,000.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from peerpath.matching.models import Match
-from peerpath.support.models import CheckInResponse, SupportContact, SupportSettings
+from peerpath.meetings.selectors import meeting_facts
+from peerpath.support.models import (
+    CheckInResponse,
+    SessionFeedback,
+    SupportContact,
+    SupportSettings,
+)
 
 HEALTHY, WATCH, AT_RISK = "healthy", "watch", "at_risk"
 _RANK = {HEALTHY: 0, WATCH: 1, AT_RISK: 2}
 LABELS = {HEALTHY: "Healthy", WATCH: "Watch", AT_RISK: "At risk"}
 
-
-@dataclass(frozen=True)
-class MeetingFacts:
-    """What the meetings app knows about a pair (None: not known)."""
-
-    last_met_at: dt.datetime | None = None
-    no_shows_in_a_row: int = 0
-    average_rating: float | None = None
-    goals_total: int = 0
-    goals_behind: int = 0
-
-
-MeetingFactsProvider = Callable[[Sequence[Match]], dict[int, MeetingFacts]]
-_providers: list[MeetingFactsProvider] = []
-
-
-def register_meeting_facts(provider: MeetingFactsProvider) -> None:
-    """Let the app that records sessions report facts per match (called from its AppConfig)."""
-    if provider not in _providers:
-        _providers.append(provider)
+#: The low-ratings rule averages a pair's latest this many session ratings
+#: (both partners' ratings count, so about the last three sessions).
+RATING_WINDOW = 6
 
 
 @dataclass
@@ -53,6 +51,7 @@ class Health:
     reasons: list[str] = field(default_factory=list)
     contact_due: dt.date | None = None
     contact_overdue: bool = False
+    average_rating: float | None = None
 
     def raise_to(self, level: str, reason: str) -> None:
         if _RANK[level] > _RANK[self.level]:
@@ -65,8 +64,16 @@ class Health:
 
 
 def settings_for(program_id: int) -> SupportSettings:
+    """The program's settings row, created with the defaults on first use (for the settings page)."""
     found, _created = SupportSettings.objects.get_or_create(program_id=program_id)
     return found
+
+
+def settings_by_program(program_ids: Iterable[int]) -> dict[int, SupportSettings]:
+    """Every program's settings in one query; a program without a row gets unsaved defaults."""
+    wanted = set(program_ids)
+    found = {s.program_id: s for s in SupportSettings.objects.filter(program_id__in=wanted)}
+    return {pid: found.get(pid) or SupportSettings(program_id=pid) for pid in wanted}
 
 
 def contact_due_dates(started: dt.date, rules: SupportSettings, until: dt.date) -> list[dt.date]:
@@ -95,11 +102,54 @@ def next_contact_due(
     return None
 
 
+def _latest_ratings(ids: list[int]) -> dict[int, list[int]]:
+    """The latest ``RATING_WINDOW`` session ratings of each match, newest first (1 query)."""
+    ratings: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        SessionFeedback.objects.filter(session__match_id__in=ids, rating__isnull=False)
+        .annotate(
+            nth=Window(
+                RowNumber(),
+                partition_by=F("session__match_id"),
+                order_by=[F("session__starts_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(nth__lte=RATING_WINDOW)
+        .order_by("session__match_id", "nth")
+        .values_list("session__match_id", "rating")
+    )
+    for match_id, rating in rows:
+        if match_id is not None and rating is not None:
+            ratings[match_id].append(rating)
+    return ratings
+
+
+def _no_meeting(days: int, *, ever_met: bool) -> str:
+    if ever_met:
+        return ngettext("No meeting for %(n)s day.", "No meeting for %(n)s days.", days) % {
+            "n": days
+        }
+    return ngettext(
+        "No meeting yet, %(n)s day after the match began.",
+        "No meeting yet, %(n)s days after the match began.",
+        days,
+    ) % {"n": days}
+
+
 def match_health(matches: Sequence[Match], *, today: dt.date | None = None) -> dict[int, Health]:
-    """The health of each active match, computed in a fixed number of queries."""
-    today = today or timezone.localdate()
+    """
+    The health of each active match, in a constant number of queries however many matches.
+
+    ``today`` moves the clock for every rule (sessions up to the end of that
+    day count as past).
+    """
+    if today is None:
+        now = timezone.now()
+        today = timezone.localdate(now)
+    else:
+        now = timezone.make_aware(dt.datetime.combine(today, dt.time.max))
     ids = [m.pk for m in matches]
-    rules = {m.program_id: settings_for(m.program_id) for m in matches}
+    rules = settings_by_program(m.program_id for m in matches)
     contacts: dict[int, list[dt.date]] = {pk: [] for pk in ids}
     for match_id, happened in SupportContact.objects.filter(match_id__in=ids).values_list(
         "match_id", "happened_at"
@@ -117,54 +167,56 @@ def match_health(matches: Sequence[Match], *, today: dt.date | None = None) -> d
             and "relationship" in scores
         ):
             latest_relationship[match_id] = scores["relationship"]
-    facts: dict[int, MeetingFacts] = {}
-    for provider in _providers:
-        facts.update(provider(matches))
+    facts = meeting_facts(matches, now=now)
+    ratings = _latest_ratings(ids)
     out: dict[int, Health] = {}
     for match in matches:
         rule = rules[match.program_id]
         health = Health()
         started = timezone.localdate(match.started_at)
-        fact = facts.get(match.pk)
-        if fact is not None:
-            since = (
-                (today - timezone.localdate(fact.last_met_at)).days
-                if fact.last_met_at
-                else (today - started).days
+        fact = facts[match.pk]
+        since = (
+            (today - timezone.localdate(fact.last_met_at)).days
+            if fact.last_met_at
+            else (today - started).days
+        )
+        if since >= rule.risk_no_meeting_days:
+            health.raise_to(AT_RISK, _no_meeting(since, ever_met=fact.last_met_at is not None))
+        elif since >= rule.watch_no_meeting_days:
+            health.raise_to(WATCH, _no_meeting(since, ever_met=fact.last_met_at is not None))
+        if fact.no_shows_in_a_row >= max(rule.risk_no_shows, 1):
+            health.raise_to(
+                AT_RISK,
+                ngettext(
+                    "%(n)s no-show in a row.", "%(n)s no-shows in a row.", fact.no_shows_in_a_row
+                )
+                % {"n": fact.no_shows_in_a_row},
             )
-            if since >= rule.risk_no_meeting_days:
-                health.raise_to(
-                    AT_RISK,
-                    ngettext("No meeting for %(n)s day.", "No meeting for %(n)s days.", since)
-                    % {"n": since},
-                )
-            elif since >= rule.watch_no_meeting_days:
-                health.raise_to(
-                    WATCH,
-                    ngettext("No meeting for %(n)s day.", "No meeting for %(n)s days.", since)
-                    % {"n": since},
-                )
-            if fact.no_shows_in_a_row >= rule.risk_no_shows:
-                health.raise_to(
-                    AT_RISK, _("%(n)s no-shows in a row.") % {"n": fact.no_shows_in_a_row}
-                )
-            elif fact.no_shows_in_a_row:
-                health.raise_to(WATCH, _("A missed session."))
-            if fact.average_rating is not None and fact.average_rating < rule.watch_rating_below:
-                health.raise_to(
-                    WATCH,
-                    _("Sessions are rated %(r).1f of 5 on average.") % {"r": fact.average_rating},
-                )
-            if fact.goals_behind:
+        elif fact.no_shows_in_a_row:
+            health.raise_to(WATCH, _("The latest session was missed."))
+        recent = ratings.get(match.pk)
+        if recent:
+            health.average_rating = round(sum(recent) / len(recent), 1)
+            if health.average_rating < rule.watch_rating_below:
                 health.raise_to(
                     WATCH,
                     ngettext(
-                        "%(n)s goal is behind schedule.",
-                        "%(n)s goals are behind schedule.",
-                        fact.goals_behind,
+                        "Average session rating %(r).1f of 5 (the latest rating).",
+                        "Average session rating %(r).1f of 5 (the latest %(n)s ratings).",
+                        len(recent),
                     )
-                    % {"n": fact.goals_behind},
+                    % {"r": health.average_rating, "n": len(recent)},
                 )
+        if fact.goals_behind:
+            health.raise_to(
+                WATCH,
+                ngettext(
+                    "%(n)s goal is behind schedule.",
+                    "%(n)s goals are behind schedule.",
+                    fact.goals_behind,
+                )
+                % {"n": fact.goals_behind},
+            )
         score = latest_relationship.get(match.pk)
         if score is not None:
             if score < rule.risk_relationship_below:

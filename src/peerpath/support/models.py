@@ -1,5 +1,6 @@
 """
-Monitoring and support: check-ins, health settings, support contacts and concerns.
+Monitoring and support: check-ins, session feedback, health settings, support
+contacts and concerns.
 
 A concern is the most private thing Peerpath holds: only the school's
 safeguarding leads and the person who raised it can see it, and every view is
@@ -11,11 +12,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peerpath.core.models import School, TimeStampedModel
 from peerpath.matching.models import Match
+from peerpath.meetings.models import Session
 from peerpath.programs.models import Participant, Program
 
 
@@ -96,6 +99,88 @@ class CheckInResponse(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.participant_id}"
+
+
+class CheckInReminder(models.Model):
+    """
+    One e-mail inviting one participant to a check-in due on ``due_on``, claimed before sending.
+
+    The unique key (participant, match, due date) makes the invitation exist
+    once however many workers run; the status walk ``pending → sending →
+    sent`` (or ``failed`` and back on a retry) is changed only by conditional
+    updates, so two workers never both send it (see :mod:`peerpath.support.checkins`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will retry")
+        GAVE_UP = "gave_up", _("Failed, gave up")
+        SKIPPED = "skipped", _("No longer needed")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("check-in reminder")
+        verbose_name_plural = _("check-in reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "match", "due_on"], name="checkin_reminder_once"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"Check-in of {self.participant_id} due {self.due_on}: {self.status}"
+
+
+class SessionFeedback(TimeStampedModel):
+    """
+    One participant's feedback on a session they took part in: a rating, a comment, or both.
+
+    Private to its author and the program's coordinators: the partner never
+    sees it. Ratings of a pair's sessions feed the match's health.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="feedback")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="session_feedback"
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("how did the session go? (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    comment = models.TextField(_("comment"), max_length=2000, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("session feedback")
+        verbose_name_plural = _("session feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "participant"], name="session_feedback_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="session_feedback_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feedback of {self.participant_id} on session {self.session_id}"
 
 
 class SupportContact(TimeStampedModel):

@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from peerpath.core.models import Role, RoleAssignment, School, User
 from peerpath.matching.models import Match
+from peerpath.meetings.models import Session
+from peerpath.meetings.selectors import match_get_for_meetings, session_get_for_user
 from peerpath.programs.models import Participant, Program
 from peerpath.programs.selectors import program_list_managed
-from peerpath.support.health import AT_RISK, WATCH, Health, match_health
-from peerpath.support.models import CheckInResponse, Concern
+from peerpath.support.health import AT_RISK, HEALTHY, WATCH, Health, match_health
+from peerpath.support.models import CheckInResponse, Concern, SessionFeedback
 
 
 @dataclass
@@ -22,29 +25,81 @@ class AttentionRow:
     health: Health
 
 
-def needs_attention(program: Program) -> list[AttentionRow]:
-    """Active matches at risk first, then on watch; newest matches first within a level."""
+def attention_queue(program: Program) -> tuple[list[AttentionRow], dict[str, int]]:
+    """
+    The needs-attention rows and the count of active matches per level, in one pass.
+
+    Rows: at risk first, then on watch; newest matches first within a level.
+    A constant number of queries, however many matches the program has.
+    """
     matches = list(
         Match.objects.filter(program=program, status=Match.Status.ACTIVE)
         .select_related("mentor__student__user", "mentee__student__user", "program")
         .order_by("-started_at", "-pk")
     )
     health = match_health(matches)
+    counts = {HEALTHY: 0, WATCH: 0, AT_RISK: 0}
+    for found in health.values():
+        counts[found.level] += 1
     rows = [
         AttentionRow(m, health[m.pk]) for m in matches if health[m.pk].level in {AT_RISK, WATCH}
     ]
     rows.sort(key=lambda r: 0 if r.health.level == AT_RISK else 1)
-    return rows
+    return rows, counts
+
+
+def needs_attention(program: Program) -> list[AttentionRow]:
+    return attention_queue(program)[0]
 
 
 def health_counts(program: Program) -> dict[str, int]:
-    matches = list(
-        Match.objects.filter(program=program, status=Match.Status.ACTIVE).select_related("program")
+    return attention_queue(program)[1]
+
+
+# --- Session feedback -------------------------------------------------------------------
+
+#: Who may give feedback on a session: the people who take part in it.
+FEEDBACK_GIVERS = frozenset({"mentor", "mentee", "leader", "member"})
+
+
+def feedback_session_get(user: User | AnonymousUser, pk: int) -> tuple[Session, str]:
+    """
+    A session and the user's relation to it, for its feedback page.
+
+    Its people and the program's coordinators get it; staff of the school a
+    403; anyone else a 404 (the meetings app's rules for a session).
+    """
+    return session_get_for_user(user, pk)
+
+
+def own_feedback(session: Session, user: User) -> SessionFeedback | None:
+    return SessionFeedback.objects.filter(session=session, participant__student__user=user).first()
+
+
+def session_feedback_all(session: Session) -> list[SessionFeedback]:
+    """Everyone's feedback on the session: for the program's coordinators only."""
+    return list(
+        SessionFeedback.objects.filter(session=session)
+        .select_related("participant__student__user")
+        .order_by("participant__role", "pk")
     )
-    counts = {"healthy": 0, "watch": 0, "at_risk": 0}
-    for health in match_health(matches).values():
-        counts[health.level] += 1
-    return counts
+
+
+def match_feedback_get(user: User | AnonymousUser, pk: int) -> Match:
+    """A match whose session feedback the user may read: the program's coordinators only."""
+    match, relation = match_get_for_meetings(user, pk)
+    if relation != "coordinator":
+        raise PermissionDenied
+    return match
+
+
+def match_feedback_all(match: Match) -> list[SessionFeedback]:
+    """All feedback on the pair's sessions, newest session first (1 query)."""
+    return list(
+        SessionFeedback.objects.filter(session__match=match)
+        .select_related("session", "participant__student__user")
+        .order_by("-session__starts_at", "participant__role", "pk")
+    )
 
 
 def schools_of(user: User) -> list[School]:

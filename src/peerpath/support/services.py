@@ -16,6 +16,8 @@ from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import Role, RoleAssignment, School, User
 from peerpath.matching.models import Match
+from peerpath.meetings.models import Session
+from peerpath.meetings.services import session_people
 from peerpath.programs.models import Participant, Program
 from peerpath.programs.selectors import program_can_manage
 from peerpath.recruitment.readiness import has_consent
@@ -25,6 +27,7 @@ from peerpath.support.models import (
     CheckInResponse,
     Concern,
     ConcernNote,
+    SessionFeedback,
     SupportContact,
     SupportSettings,
 )
@@ -79,6 +82,50 @@ def checkin_submit(
         after={"kind": kind},
     )
     return response
+
+
+@transaction.atomic
+def session_feedback_save(
+    *,
+    actor: User,
+    session: Session,
+    rating: int | None,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> SessionFeedback:
+    """
+    Save (or change) the actor's own feedback on a session they took part in.
+
+    Only the session's people give feedback, once it has started and unless
+    it was cancelled; a rating (1–5), a comment, or both. The partner never
+    sees it; the program's coordinators do.
+    """
+    now = now or timezone.now()
+    me = next((p for p in session_people(session) if p.user.pk == actor.pk), None)
+    if me is None:
+        raise PermissionDenied(_("Only the people of a session give feedback on it."))
+    if session.is_cancelled:
+        raise ValidationError(_("This session was cancelled."))
+    if session.starts_at > now:
+        raise ValidationError(_("You can give feedback once the session has taken place."))
+    comment = comment.strip()
+    if rating is None and not comment:
+        raise ValidationError(_("Choose a rating or write a comment."))
+    if rating is not None and not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Choose 1 to 5.")})
+    feedback, created = SessionFeedback.objects.update_or_create(
+        session=session,
+        participant=me.participant,
+        defaults={"rating": rating, "comment": comment},
+    )
+    audit_record(
+        actor=actor,
+        action="support.feedback.create" if created else "support.feedback.update",
+        target=feedback,
+        organization=session.program.school.organization,
+        after={"session": session.pk, "rating": rating},
+    )
+    return feedback
 
 
 def _require_manager(actor: User, program: Program) -> None:

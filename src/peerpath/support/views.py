@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from peerpath.core.models import School, User
 from peerpath.matching.models import Match
+from peerpath.meetings.services import session_title
 from peerpath.programs.models import Participant
 from peerpath.programs.selectors import program_get_managed, program_list_managed
 from peerpath.support import selectors
@@ -19,6 +21,7 @@ from peerpath.support.forms import (
     CheckInForm,
     ConcernForm,
     ConcernUpdateForm,
+    SessionFeedbackForm,
     SupportContactForm,
     SupportSettingsForm,
 )
@@ -30,6 +33,7 @@ from peerpath.support.services import (
     concern_record_view,
     concern_update,
     is_safeguarding_lead,
+    session_feedback_save,
     support_contact_log,
     support_settings_update,
 )
@@ -43,14 +47,14 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def attention(request: HttpRequest, pk: int) -> HttpResponse:
     program = program_get_managed(request.user, pk)
-    rows = selectors.needs_attention(program)
+    rows, counts = selectors.attention_queue(program)
     return render(
         request,
         "support/attention.html",
         {
             "program": program,
             "rows": rows,
-            "counts": selectors.health_counts(program),
+            "counts": counts,
             "contact_form": SupportContactForm(),
         },
     )
@@ -138,6 +142,75 @@ def checkin(request: HttpRequest, participant_pk: int, kind: str) -> HttpRespons
             return redirect("support:checkins")
     return render(
         request, "support/checkin.html", {"participant": participant, "form": form, "kind": kind}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """A participant's own private feedback on a session; coordinators read everyone's."""
+    user = _user(request)
+    session, relation = selectors.feedback_session_get(user, pk)
+    giver = relation in selectors.FEEDBACK_GIVERS
+    if request.method == "POST" and not giver:
+        raise PermissionDenied(_("Only the people of a session give feedback on it."))
+    mine = selectors.own_feedback(session, user) if giver else None
+    form = SessionFeedbackForm(
+        request.POST or None,
+        initial={"rating": mine.rating, "comment": mine.comment} if mine else None,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                session_feedback_save(
+                    actor=user,
+                    session=session,
+                    rating=form.cleaned_data["rating"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Thank you. Your feedback is private."))
+                return redirect("meetings:session", pk=session.pk)
+        status = 400
+    return render(
+        request,
+        "support/session_feedback.html",
+        {
+            "session": session,
+            "title": session_title(session),
+            "relation": relation,
+            "giver": giver,
+            "can_give": giver and not session.is_cancelled and session.starts_at <= timezone.now(),
+            "mine": mine,
+            "form": form,
+            "everyone": selectors.session_feedback_all(session)
+            if relation == "coordinator"
+            else [],
+            "tz": session.program.school.time_zone,
+        },
+        status=status,
+    )
+
+
+@login_required
+def match_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every rating and comment on a pair's sessions: the program's coordinators only."""
+    match = selectors.match_feedback_get(_user(request), pk)
+    rows = selectors.match_feedback_all(match)
+    ratings = [f.rating for f in rows if f.rating is not None]
+    return render(
+        request,
+        "support/match_feedback.html",
+        {
+            "match": match,
+            "rows": rows,
+            "average": round(sum(ratings) / len(ratings), 1) if ratings else None,
+            "rated": len(ratings),
+            "tz": match.program.school.time_zone,
+        },
     )
 
 
