@@ -59,6 +59,7 @@ def test_a_coordinator_without_an_app_sets_one_up_at_first_login(school):
     html = page.content.decode()
     assert "no-store" in page["Cache-Control"]
     assert '<svg role="img"' in html
+    assert 'href="/programs/"' not in html  # no menu of pages that would send them back here
     device = TOTPDevice.objects.get(user=coordinator, confirmed=False)
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', html).group(1)
     assert len(secret) == 32  # 20 random bytes in base32

@@ -54,6 +54,11 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _is_verified(request: HttpRequest) -> bool:
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
 def _qr_svg(data: str) -> str:
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
     svg: str = image.to_string(encoding="unicode")
@@ -83,7 +88,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             ),
         )
     return render(
-        request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": _next_url(request), "two_factor_pending": not _is_verified(request)},
     )
 
 
@@ -121,5 +128,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "next": _next_url(request),
             "qr_svg": mark_safe(_qr_svg(totp_provisioning_uri(device))),
             "secret": totp_secret(device),
+            # The menu's pages would only send an unverified person back here.
+            "two_factor_pending": not _is_verified(request),
         },
     )
