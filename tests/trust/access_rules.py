@@ -138,6 +138,27 @@ RULES: dict[str, Rule] = {
     "meetings:program-sessions": Rule(MANAGERS, _program),
     "meetings:program-goals": Rule(MANAGERS, _program),
     "meetings:program-hours": Rule(MANAGERS, _program),
+    # -- groups (Oak Study Groups: Ada leads, Dee is a member) ----------------------------
+    "meetings:group": Rule(PAIR | MANAGERS, lambda w: {"pk": w.extra["group"].pk}),
+    "meetings:program-groups": Rule(MANAGERS, lambda w: {"pk": w.extra["groups_program"].pk}),
+    "meetings:group-round": Rule(MANAGERS, lambda w: {"pk": w.extra["group_round"].pk}),
+    "meetings:group-round-status": Rule(MANAGERS, lambda w: {"pk": w.extra["group_round"].pk}),
+    "meetings:group-round-move": Rule(
+        MANAGERS, lambda w: {"pk": w.extra["group_round"].pk}, post=True
+    ),
+    "meetings:group-round-publish": Rule(
+        MANAGERS, lambda w: {"pk": w.extra["group_round"].pk}, post=True
+    ),
+    "messaging:group-board": Rule(PAIR | MANAGERS, lambda w: {"pk": w.extra["group"].pk}),
+    # -- rosters (a plain-CSV run at Oak waiting for its column mapping) --------------------
+    "rosters:index": Rule(MANAGERS | {"other_coordinator"}),
+    "rosters:upload-oneroster": Rule(frozenset({"org_admin"}), post=True),
+    "rosters:upload-students": Rule(MANAGERS | {"other_coordinator"}, post=True),
+    "rosters:run": Rule(MANAGERS, lambda w: {"pk": w.extra["roster_run"].pk}),
+    "rosters:run-status": Rule(MANAGERS, lambda w: {"pk": w.extra["roster_run"].pk}),
+    "rosters:run-mapping": Rule(MANAGERS, lambda w: {"pk": w.extra["roster_run"].pk}, post=True),
+    "rosters:run-confirm": Rule(MANAGERS, lambda w: {"pk": w.extra["roster_run"].pk}, post=True),
+    "rosters:run-discard": Rule(MANAGERS, lambda w: {"pk": w.extra["roster_run"].pk}, post=True),
     # -- messaging --------------------------------------------------------------------
     "messaging:inbox": Rule(SIGNED_IN),
     "messaging:thread": Rule(PAIR | MANAGERS, _match),  # leads see held messages in the queue

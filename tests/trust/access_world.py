@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
-from meetings_testlib import build_world, enrol
+from meetings_testlib import build_world, enrol, give_consent
 
 from factories import make_program, make_staff, make_student, make_user
 from peerpath.api.services import api_token_create
@@ -24,12 +24,14 @@ from peerpath.core.models import Role, User
 from peerpath.core.services import role_grant
 from peerpath.insights.models import OutcomeImport
 from peerpath.insights.outcomes import outcomes_import
+from peerpath.matching.groups import group_round_start
 from peerpath.matching.models import MatchRound, MentorRequest
 from peerpath.matching.services import match_round_start
 from peerpath.meetings.models import Goal, Session
 from peerpath.meetings.services import (
     calendar_feed_create,
     goal_create,
+    group_create,
     session_note_add,
     session_record_held,
     session_schedule,
@@ -37,7 +39,8 @@ from peerpath.meetings.services import (
 from peerpath.messaging.models import Message
 from peerpath.messaging.services import message_send
 from peerpath.programs.models import Participant, Program
-from peerpath.rosters.models import Term
+from peerpath.programs.services import participant_enrol
+from peerpath.rosters.models import RosterImport, Term
 from peerpath.support.models import CheckInResponse, Concern
 from peerpath.support.services import concern_raise
 from peerpath.training.models import TrainingModule
@@ -183,6 +186,29 @@ def build_access_world() -> AccessWorld:
     token = api_token_create(actor=world.coordinator, user=world.coordinator, name="sync")
     _feed, feed_token = calendar_feed_create(actor=world.ada)
     elm_student = make_student(elm_school, 10, given_name=MARKS["elm_student"])
+    # A study-group program at Oak: Ada leads a group Dee belongs to.
+    groups_program = make_program(
+        school, world.coordinator, name="Oak Study Groups", program_type="study_groups",
+        status="running", mentor_training_minutes=0,
+    )  # fmt: skip
+    lead = participant_enrol(
+        actor=world.coordinator, program=groups_program, student=ada.student, role="mentor",
+        status="ready",
+    )  # fmt: skip
+    member = participant_enrol(
+        actor=world.coordinator, program=groups_program, student=dee.student, role="mentee",
+        status="ready",
+    )  # fmt: skip
+    give_consent(member, world.guardian)
+    group = group_create(
+        actor=world.coordinator, program=groups_program, name="Algebra circle", leaders=[lead],
+        members=[member],
+    )  # fmt: skip
+    group_round = group_round_start(actor=world.coordinator, program=groups_program)
+    roster_run = RosterImport.objects.create(
+        organization=organization, school=school, actor=world.coordinator,
+        kind=RosterImport.Kind.CSV, source_name="students.csv", status="mapping",
+    )  # fmt: skip
     assert MentorRequest.objects.count() == 0
     return AccessWorld(
         users={
@@ -215,5 +241,11 @@ def build_access_world() -> AccessWorld:
         outcome_pk=outcome_pk,
         token_pk=token.token.pk,
         feed_token=feed_token,
-        extra={"elm_student": elm_student},
+        extra={
+            "elm_student": elm_student,
+            "groups_program": groups_program,
+            "group": group,
+            "group_round": group_round,
+            "roster_run": roster_run,
+        },
     )

@@ -43,6 +43,8 @@ MARK_READERS = {
 #: Tables a refused request may legitimately touch: the session store and login records.
 _BOOKKEEPING = {"sessions.session", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
 
+_NUMERIC_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+
 GROUPS = {
     "accounts and programs": ("", "programs:", "training:"),
     "recruitment": ("recruitment:",),
@@ -67,7 +69,7 @@ def _names() -> list[str]:
     return sorted({name for name, _route in url_names() if not name.startswith("admin:")})
 
 
-def _snapshot() -> dict[str, tuple[int, Any]]:
+def _snapshot() -> dict[str, tuple[int, Any, Any]]:
     state = {}
     for model in apps.get_models():
         label = model._meta.label_lower
@@ -76,11 +78,12 @@ def _snapshot() -> dict[str, tuple[int, Any]]:
         fields = {f.name for f in model._meta.concrete_fields}
         latest = "updated_at" if "updated_at" in fields else None
         qs = model._default_manager.all()
+        numeric_pk = model._meta.pk.get_internal_type() in _NUMERIC_KEYS
+        aggregates = {"n": Max("pk")} if numeric_pk else {}  # PostgreSQL has no max(uuid)
         if latest:
-            agg = qs.aggregate(n=Max("pk"), t=Max(latest))
-            state[label] = (qs.count(), (agg["n"], agg["t"]))
-        else:
-            state[label] = (qs.count(), qs.aggregate(n=Max("pk"))["n"])
+            aggregates["t"] = Max(latest)
+        agg = qs.aggregate(**aggregates) if aggregates else {}
+        state[label] = (qs.count(), agg.get("n"), agg.get("t"))
     return state
 
 
