@@ -144,3 +144,10 @@ def test_nearest_neighbour_standardises_each_covariate():
     sd = both.std(axis=0, ddof=1)
     distances = [np.linalg.norm((treated_x[0] - p) / sd) for p in pool_x]
     assert pairs == [(0, int(np.argmin(distances)))]
+
+
+def test_nearest_neighbour_match_with_nobody_to_match():
+    empty = np.empty((0, 2))
+    some = np.array([[3.0, 90.0]])
+    assert stats.nearest_neighbour_match([], empty, [10], some) == []
+    assert stats.nearest_neighbour_match([10], some, [], empty) == []

@@ -219,10 +219,10 @@ def nearest_neighbour_match(
     stays unmatched. Returns ``(treated index, pool index)`` pairs sorted by
     treated index. Deterministic.
     """
+    if len(treated_strata) == 0 or len(pool_strata) == 0:
+        return []  # (reshaping an empty array to (0, -1) raises)
     tx = np.asarray(treated_x, dtype=float).reshape(len(treated_strata), -1)
     px = np.asarray(pool_x, dtype=float).reshape(len(pool_strata), -1)
-    if len(tx) == 0 or len(px) == 0:
-        return []
     both = np.vstack([tx, px])
     sd = both.std(axis=0, ddof=1) if len(both) > 1 else np.ones(both.shape[1])
     sd[~(sd > 0)] = 1.0

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from peerpath.api.base import Api, ListApi
+from peerpath.api.base import Api, IdFilter, ListApi
 from peerpath.insights.models import EnrolmentStatus, OutcomeRecord
 from peerpath.insights.selectors import outcome_record_get, school_for_insights, school_outcomes
 
@@ -52,8 +52,8 @@ class OutcomeOutput(serializers.ModelSerializer):
 
 
 class OutcomeFilter(django_filters.FilterSet):
-    term = django_filters.NumberFilter(field_name="term_id", min_value=1)
-    student = django_filters.NumberFilter(field_name="student_id", min_value=1)
+    term = IdFilter(field_name="term_id")
+    student = IdFilter(field_name="student_id")
     enrolment_status = django_filters.ChoiceFilter(choices=EnrolmentStatus.choices)
 
     class Meta:

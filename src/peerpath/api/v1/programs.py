@@ -11,7 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from peerpath.api.base import Api, ListApi
+from peerpath.api.base import Api, IdFilter, ListApi
 from peerpath.core.access import schools_managed_by
 from peerpath.core.models import School
 from peerpath.people.models import StudentProfile
@@ -78,7 +78,7 @@ class ProgramCreateInput(serializers.ModelSerializer):
 
 
 class ProgramFilter(django_filters.FilterSet):
-    school = django_filters.NumberFilter(field_name="school_id", min_value=1)
+    school = IdFilter(field_name="school_id")
     status = django_filters.ChoiceFilter(choices=Program.Status.choices)
     program_type = django_filters.ChoiceFilter(choices=ProgramType.choices)
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=100)

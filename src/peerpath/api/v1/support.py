@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from peerpath.api.base import Api, ListApi
+from peerpath.api.base import Api, IdFilter, ListApi
 from peerpath.support.models import CheckInResponse
 from peerpath.support.selectors import checkin_response_get, checkin_responses_visible
 
@@ -45,9 +45,9 @@ class SurveyResponseOutput(serializers.ModelSerializer):
 
 
 class SurveyResponseFilter(django_filters.FilterSet):
-    program = django_filters.NumberFilter(field_name="participant__program_id", min_value=1)
-    participant = django_filters.NumberFilter(field_name="participant_id", min_value=1)
-    match = django_filters.NumberFilter(field_name="match_id", min_value=1)
+    program = IdFilter(field_name="participant__program_id")
+    participant = IdFilter(field_name="participant_id")
+    match = IdFilter(field_name="match_id")
     kind = django_filters.ChoiceFilter(choices=CheckInResponse.Kind.choices)
     submitted_from = django_filters.DateFilter(
         field_name="submitted_at", lookup_expr="date__gte", label="Submitted on or after (a date)"
