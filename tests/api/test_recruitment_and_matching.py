@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from factories import TERM_END
 from peerpath.matching.models import Match, MatchRound
-from peerpath.meetings.services import goal_create, session_schedule
+from peerpath.meetings.services import (
+    goal_create,
+    session_log_save,
+    session_record_held,
+    session_schedule,
+)
 from peerpath.programs.models import Participant
 
 V1 = "/api/v1"
@@ -271,6 +276,18 @@ def test_a_matchs_sessions_and_goals_for_its_partners_and_coordinators(world: Wo
     assert [(s["id"], s["match"], s["status"]) for s in sessions["results"]] == [
         (session.pk, match.pk, "scheduled")
     ]
+    assert sessions["results"][0]["log"] is None  # not met yet
+    held = session_record_held(
+        actor=mentor, match=match, starts_at=starts - dt.timedelta(days=9), duration_minutes=45
+    )
+    session_log_save(actor=mentor, session=held, duration_minutes=40, topics="Fractions")
+    logged = token_client(world.coordinator).get(f"{V1}/matches/{match.pk}/sessions/").json()
+    first = logged["results"][0]
+    assert (first["id"], first["log"]["topics"], first["log"]["duration_minutes"]) == (
+        held.pk,
+        "Fractions",
+        40,
+    )
     client = Client()
     client.force_login(mentor)
     goals = client.get(f"{V1}/matches/{match.pk}/goals/").json()["results"]

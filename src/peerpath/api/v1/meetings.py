@@ -1,4 +1,4 @@
-"""A match's sessions and goals (read only, for now)."""
+"""A match's sessions with their logs, and its goals (read only, for now)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from peerpath.api.base import ListApi
-from peerpath.meetings.models import Goal, Session
+from peerpath.meetings.models import Goal, Session, SessionLog
 from peerpath.meetings.selectors import goals_for_match, match_get_for_meetings, sessions_for_match
 
 
+class SessionLogOutput(serializers.ModelSerializer):
+    """What the pair wrote after the session (both partners and the coordinators see it)."""
+
+    class Meta:
+        model = SessionLog
+        fields = ["duration_minutes", "topics", "went_well", "next_steps", "created_at"]
+        read_only_fields = fields
+
+
 class SessionOutput(serializers.ModelSerializer):
+    log = SessionLogOutput(read_only=True, allow_null=True, default=None)
+
     class Meta:
         model = Session
         fields = [
@@ -26,6 +37,7 @@ class SessionOutput(serializers.ModelSerializer):
             "location",
             "online_url",
             "cancelled_at",
+            "log",
         ]
         read_only_fields = fields
 
