@@ -63,8 +63,9 @@ def login(page: Page, email: str, password: str) -> None:
         page.get_by_role("button", name="I have saved them — continue").click()
     elif "/accounts/two-factor/" in page.url:
         device = TOTPDevice.objects.get(user__email__iexact=email, confirmed=True)
-        page.get_by_label("Code", exact=True).fill(totp_code(device))
-        page.get_by_role("button", name="Continue").click()
+        # by id, not label: a person who chose Spanish sees this page in Spanish
+        page.locator("#id_code").fill(totp_code(device))
+        page.locator("#id_code").press("Enter")
     expect(page).not_to_have_url(re.compile(r"/accounts/(login|two-factor)/"))
 
 
