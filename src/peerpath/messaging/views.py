@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,19 +63,30 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def thread(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    access = selectors.thread_access(user, pk)
+def _conversation(
+    request: HttpRequest,
+    user: User,
+    access: selectors.ThreadAccess | selectors.BoardAccess,
+    *,
+    target: dict[str, Any],
+    url: str,
+    thread_messages: object,
+    moderated: bool,
+    template: str,
+    not_member: str,
+) -> HttpResponse:
+    """
+    A pair's thread or a group's board: members write, staff who may read it read
+    (and the reading is recorded); htmx gets the list or the thread body alone.
+    """
     form = MessageForm(request.POST or None)
     sent_status = ""
     if request.method == "POST":
         if not access.is_member:
-            raise PermissionDenied(_("Only the two members of a match can write in its thread."))
+            raise PermissionDenied(not_member)
         if form.is_valid():
             try:
-                sent = message_send(actor=user, match=access.match, body=form.cleaned_data["body"])
+                sent = message_send(actor=user, body=form.cleaned_data["body"], **target)
             except ValidationError as error:
                 form.add_error(None, error)
             except PermissionDenied as error:
@@ -89,25 +102,43 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 if not _is_htmx(request):
                     messages.success(request, sent_status)
-                    return redirect("messaging:thread", pk=access.match.pk)
+                    return redirect(url)
                 form = MessageForm()
     elif not access.is_member:
-        thread_record_staff_read(actor=user, match=access.match)
+        thread_record_staff_read(actor=user, **target)
     context = {
         "access": access,
-        "match": access.match,
-        "thread_url": reverse("messaging:thread", args=[access.match.pk]),
+        **target,
+        "thread_url": url,
         "form": form,
-        "thread_messages": selectors.thread_messages(access, user),
+        "thread_messages": thread_messages,
         "sent_status": sent_status,
         "after_send": request.method == "POST",
-        "moderated": involves_minor(access.match),
+        "moderated": moderated,
     }
     if _is_htmx(request) and request.method == "GET" and request.GET.get("list"):
         return render(request, "messaging/_message_list.html", context)
     if _is_htmx(request) and request.method == "POST":
         return render(request, "messaging/_thread_body.html", context)
-    return render(request, "messaging/thread.html", context)
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    access = selectors.thread_access(user, pk)
+    return _conversation(
+        request,
+        user,
+        access,
+        target={"match": access.match},
+        url=reverse("messaging:thread", args=[access.match.pk]),
+        thread_messages=selectors.thread_messages(access, user),
+        moderated=involves_minor(access.match),
+        template="messaging/thread.html",
+        not_member=_("Only the two members of a match can write in its thread."),
+    )
 
 
 @login_required
@@ -116,48 +147,17 @@ def group_board(request: HttpRequest, pk: int) -> HttpResponse:
     """A group's message board: its members write; the program's coordinators read."""
     user = _user(request)
     access = selectors.board_access(user, pk)
-    form = MessageForm(request.POST or None)
-    sent_status = ""
-    if request.method == "POST":
-        if not access.is_member:
-            raise PermissionDenied(_("Only the members of a group can write on its board."))
-        if form.is_valid():
-            try:
-                sent = message_send(actor=user, group=access.group, body=form.cleaned_data["body"])
-            except ValidationError as error:
-                form.add_error(None, error)
-            except PermissionDenied as error:
-                form.add_error(None, str(error))
-            else:
-                sent_status = (
-                    _(
-                        "Your message is held for review: a safeguarding lead checks it "
-                        "before it is delivered."
-                    )
-                    if sent.status == Message.Status.HELD
-                    else _("Sent.")
-                )
-                if not _is_htmx(request):
-                    messages.success(request, sent_status)
-                    return redirect("messaging:group-board", pk=access.group.pk)
-                form = MessageForm()
-    elif not access.is_member:
-        thread_record_staff_read(actor=user, group=access.group)
-    context = {
-        "access": access,
-        "group": access.group,
-        "thread_url": reverse("messaging:group-board", args=[access.group.pk]),
-        "form": form,
-        "thread_messages": selectors.board_messages(access, user),
-        "sent_status": sent_status,
-        "after_send": request.method == "POST",
-        "moderated": group_involves_minor(access.group),
-    }
-    if _is_htmx(request) and request.method == "GET" and request.GET.get("list"):
-        return render(request, "messaging/_message_list.html", context)
-    if _is_htmx(request) and request.method == "POST":
-        return render(request, "messaging/_thread_body.html", context)
-    return render(request, "messaging/group_board.html", context)
+    return _conversation(
+        request,
+        user,
+        access,
+        target={"group": access.group},
+        url=reverse("messaging:group-board", args=[access.group.pk]),
+        thread_messages=selectors.board_messages(access, user),
+        moderated=group_involves_minor(access.group),
+        template="messaging/group_board.html",
+        not_member=_("Only the members of a group can write on its board."),
+    )
 
 
 @login_required
