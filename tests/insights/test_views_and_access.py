@@ -140,7 +140,12 @@ def test_outcomes_are_linked_only_for_those_who_may_open_them(campus, client):
     login(client, "teacher@oak.test")  # sees the program page, not its outcomes
     assert overview not in client.get(reverse("home")).content.decode()
     assert impact not in client.get(detail).content.decode()
-    login(client, "ada@oak.test")
+    login(client, "ada@oak.test")  # a mentor
     home = client.get(reverse("home")).content.decode()
     assert overview not in home
     assert reverse("insights:recognition") in home
+
+
+def test_a_mentee_home_does_not_offer_mentor_hours(campus, client):
+    login(client, "dee@oak.test")
+    assert reverse("insights:recognition") not in client.get(reverse("home")).content.decode()

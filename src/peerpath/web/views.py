@@ -41,11 +41,14 @@ def home(request: HttpRequest) -> HttpResponse:
     other_visible = []
     if scope_for(user).is_staff_member:
         other_visible = [p for p in program_list_visible(user) if p.pk not in managed_ids]
+    my_participations = list(participations_for_student(user))
     context = {
         "managed_rows": managed_rows,
         "can_create": bool(schools_managed_by(user)) or user.is_superuser,
         "other_visible": other_visible,
-        "my_participations": list(participations_for_student(user)),
+        "my_participations": my_participations,
+        # hours and thanks are a mentor's (a mentee would find an empty page)
+        "is_mentor": any(p.role == "mentor" for p in my_participations),
         "children_participations": list(participations_for_guardian(user)),
         "my_matches": list(matches_for_user(user).filter(status="active")),
     }
