@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
+from django.db import models
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.test import Client
 
 from factories import PASSWORD, make_coordinator, make_program, make_school, make_staff, make_user
@@ -56,6 +60,32 @@ PARTNER_SECRETS = (
     "ottoline-exit-improve",
     "ottoline-motivation",
 )
+
+
+def find_everywhere(*needles: str) -> list[str]:
+    """
+    Every (table, column, row) whose text or JSON holds one of ``needles``.
+
+    Every installed model is scanned, third-party ones included: the session
+    store, django-otp's devices and django-axes' login attempts (whose
+    ``username`` holds the e-mail address typed at login).
+    """
+    found = []
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if not isinstance(f, models.CharField | models.TextField | models.JSONField):
+                continue
+            alias = f"_scan_{f.name}"
+            q = Q(pk__in=[])
+            for needle in needles:
+                q |= Q(**{f"{alias}__icontains": needle})
+            rows = (
+                model._default_manager.annotate(**{alias: Cast(f.name, TextField())})
+                .filter(q)
+                .values_list("pk", flat=True)
+            )
+            found.extend(f"{model._meta.db_table}.{f.column} #{pk}" for pk in rows)
+    return found
 
 
 def years_ago(years: int) -> dt.date:

@@ -4,14 +4,10 @@ import io
 from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import models
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
-from privacy_testlib import GUARDIAN_EMAIL, PERSON_EMAIL
+from privacy_testlib import GUARDIAN_EMAIL, PERSON_EMAIL, find_everywhere
 
 from peerpath.core.models import AuditEntry, User
 from peerpath.meetings.models import CalendarFeed, Session, SessionNote
@@ -25,26 +21,6 @@ def web_sessions() -> list[dict]:
     store = import_module(settings.SESSION_ENGINE).SessionStore
     model = store.get_model_class()
     return [store().decode(s.session_data) for s in model.objects.all()]
-
-
-def find_everywhere(*needles: str) -> list[str]:
-    """Every (table, column, row) whose text or JSON holds one of ``needles``."""
-    found = []
-    for model in apps.get_models():
-        for f in model._meta.concrete_fields:
-            if not isinstance(f, models.CharField | models.TextField | models.JSONField):
-                continue
-            alias = f"_scan_{f.name}"
-            q = Q(pk__in=[])
-            for needle in needles:
-                q |= Q(**{f"{alias}__icontains": needle})
-            rows = (
-                model._default_manager.annotate(**{alias: Cast(f.name, TextField())})
-                .filter(q)
-                .values_list("pk", flat=True)
-            )
-            found.extend(f"{model._meta.db_table}.{f.column} #{pk}" for pk in rows)
-    return found
 
 
 def test_after_erasure_no_text_column_of_any_table_holds_the_name_or_email(world):

@@ -6,8 +6,10 @@ it in one transaction with its audit entry. In order:
 
 1. the person's account becomes a pseudonym (``Erased person 4KQ7``, an
    ``.invalid`` address), cannot log in, holds no role, API token, calendar
-   feed or web session (``core.deactivation.users_access_end`` ends them, so
-   what other apps register to revoke is revoked too);
+   feed, web session or two-step login device (``core.deactivation.users_access_end``
+   ends the sessions, so what other apps register to revoke is revoked too),
+   and the login attempts kept for their e-mail address (django-axes: time,
+   IP address, browser) are deleted;
 2. their student profile loses everything that describes them (birth date,
    languages, interests, availability, background, roster id) and is hidden
    from peers;
@@ -44,7 +46,12 @@ from django.db.models.functions import Cast
 from peerpath.core.deactivation import users_access_end
 from peerpath.core.models import RoleAssignment, User
 from peerpath.people.models import StudentProfile
-from peerpath.privacy.graph import SECRET_FIELDS, links_for, personal_models
+from peerpath.privacy.graph import (
+    SECRET_FIELDS,
+    links_for,
+    login_record_models,
+    personal_models,
+)
 
 __all__ = [
     "ERASED_DOMAIN",
@@ -67,9 +74,9 @@ _KEEP_JSON = {
     "support.checkinresponse": {"scores"},
 }
 
-#: Transient logs (sent e-mails queued as tasks, the admin's change log) in
-#: which every form of the name is replaced, wherever it is.
-_LOG_MODELS = {"django_tasks_database.dbtaskresult", "admin.logentry"}
+#: Transient logs (e-mails in the outbox or queued as tasks, the admin's change
+#: log) in which every form of the name is replaced, wherever it is.
+_LOG_MODELS = {"django_tasks_database.dbtaskresult", "admin.logentry", "core.outboundemail"}
 
 #: The domain of every erased person's address (``.invalid`` never resolves, RFC 2606).
 ERASED_DOMAIN = "@erased.invalid"
@@ -78,7 +85,14 @@ ERASED_DOMAIN = "@erased.invalid"
 _MACHINE_FIELDS = frozenset({"sourced_id", "version", "claimed_by", "last_error", "object_id"})
 
 #: Accounts that are simply deleted: nobody else's record depends on them.
-_DELETE = ("api.apitoken", "meetings.calendarfeed")
+#: The two-step login devices go with their secrets (a backup code is a
+#: ``StaticToken`` of the ``StaticDevice`` and cascades with it).
+_DELETE = (
+    "api.apitoken",
+    "meetings.calendarfeed",
+    "otp_totp.totpdevice",
+    "otp_static.staticdevice",
+)
 
 
 @dataclass
@@ -324,6 +338,14 @@ def erase_person_data(user: User, *, actor: User | None = None) -> ErasureReport
         count, _ = model._default_manager.filter(user=user).delete()
         if count:
             report.deleted[label] = count
+    # Login attempts name the person only by the address they typed (no link
+    # to the account); their IP address and browser go with them.
+    for model, column in login_record_models():
+        count, _ = model._default_manager.filter(
+            **{f"{column}__iexact": old_email.strip()}
+        ).delete()
+        if count:
+            report.deleted[model._meta.label_lower] = count
     count, _ = RoleAssignment.objects.filter(user=user).delete()
     if count:
         report.deleted["core.roleassignment"] = count

@@ -7,8 +7,13 @@ includes, and what it leaves out so that nothing about anyone else goes with
 it, is written down in ``docs/privacy.md``:
 
 * every row the person *owns* (see :mod:`~peerpath.privacy.graph`), whole,
-  except secrets (password hashes, token digests) and notes that staff keep
-  about a pair (:data:`~peerpath.privacy.graph.STAFF_ONLY_FIELDS`);
+  except secrets (password hashes, token digests, session keys, TOTP keys,
+  backup codes: :func:`~peerpath.privacy.graph.secret_fields`) and notes
+  that staff keep about a pair (:data:`~peerpath.privacy.graph.STAFF_ONLY_FIELDS`);
+* their sign-in history: web sessions (when each expires), two-step login
+  devices (name, when set up and last used), and the login attempts kept for
+  their e-mail address (:data:`~peerpath.privacy.graph.LOGIN_RECORDS`: time,
+  IP address, browser);
 * every row they *wrote* (``author``, ``raised_by``), whole;
 * rows that only *mention* them (they recorded, decided or acted) as a list
   of "mentioned as ``field`` in ``model`` #id on date", without the row's
@@ -39,11 +44,12 @@ from django.utils import timezone
 from peerpath.core.models import AuditEntry, User
 from peerpath.insights.csvsafe import write_csv
 from peerpath.privacy.graph import (
-    SECRET_FIELDS,
     STAFF_ONLY_FIELDS,
     ModelLinks,
     links_for,
+    login_record_models,
     personal_models,
+    secret_fields,
 )
 
 __all__ = ["PersonExport", "export_zip", "person_export"]
@@ -116,7 +122,7 @@ class _Labels:
 def _row(
     obj: models.Model, links: ModelLinks, labels: _Labels, *, staff_view: bool
 ) -> dict[str, Any]:
-    hidden = set(SECRET_FIELDS)
+    hidden = set(secret_fields(links.label))
     if not staff_view:
         hidden |= STAFF_ONLY_FIELDS.get(links.label, frozenset())
     row: dict[str, Any] = {}
@@ -190,6 +196,14 @@ def person_export(user: User) -> PersonExport:
                         "on": when.isoformat() if isinstance(when, dt.datetime) else None,
                     }
                 )
+    for model, column in login_record_models():
+        attempts = model._default_manager.filter(
+            **{f"{column}__iexact": user.email.strip()}
+        ).order_by("pk")
+        login_links = ModelLinks(model._meta.label_lower, model)
+        rows = [_row(obj, login_links, labels, staff_view=False) for obj in attempts]
+        if rows:
+            export.records[login_links.label] = rows
     about = _audit_about(owned_pks)
     if about:
         already = {row["id"] for row in export.records.get("core.auditentry", [])}

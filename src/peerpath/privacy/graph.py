@@ -27,6 +27,14 @@ mentions, but the person wrote the row, so it is theirs too.
 user only through shared records (a program's settings reach the user who
 created the program); ``tests/privacy`` fails when a model reaches a user
 and is neither covered nor declared.
+
+Third-party models are walked like ours, on purpose: the sign-in machinery
+is personal data too. The session store (``core.UserSession``) and
+django-otp's devices link to the user and are covered by the walk; their
+secret columns (session keys, TOTP keys, backup codes) are declared in
+:data:`MODEL_SECRET_FIELDS` and never leave the database. django-axes keeps
+no link to the account, only the e-mail address typed at login, so its
+tables are declared in :data:`LOGIN_RECORDS` and found by that address.
 """
 
 from __future__ import annotations
@@ -43,13 +51,17 @@ from django.db.models import Q
 __all__ = [
     "AUTHOR_FIELDS",
     "EXTRA_OWNER_PATHS",
+    "LOGIN_RECORDS",
+    "MODEL_SECRET_FIELDS",
     "NOT_PERSONAL",
     "SECRET_FIELDS",
     "STAFF_ONLY_FIELDS",
     "ModelLinks",
     "any_path_to_user",
     "links_for",
+    "login_record_models",
     "personal_models",
+    "secret_fields",
 ]
 
 #: Links to the user that mean "written by": the row belongs to its author.
@@ -78,6 +90,29 @@ NOT_PERSONAL: dict[str, str] = {
 
 #: Fields never exported nor kept on erasure: hashes and secrets, not information.
 SECRET_FIELDS = frozenset({"password", "token_digest", "secret_hash", "nonce_hash"})
+
+#: Secret columns of one model, in addition to :data:`SECRET_FIELDS`: what would
+#: let someone log in as the person (a session key and its signed data, a TOTP
+#: key, a backup code), or what a login form sent (axes keeps the POST and GET
+#: data of a failed attempt; a mistyped password may be among it).
+MODEL_SECRET_FIELDS: dict[str, frozenset[str]] = {
+    "core.usersession": frozenset({"session_key", "session_data"}),
+    "otp_totp.totpdevice": frozenset({"key"}),
+    "otp_static.statictoken": frozenset({"token"}),
+    "axes.accessattempt": frozenset({"get_data", "post_data"}),
+    "axes.accesslog": frozenset({"session_hash"}),
+}
+
+#: Sign-in records without a link to the account (django-axes): model label →
+#: the column holding the e-mail address typed at login (``peerpath.core.auth``
+#: stores it trimmed and lower-case). Each row has the time, IP address and
+#: browser of one attempt; the export gives the person theirs and erasure
+#: deletes them.
+LOGIN_RECORDS: dict[str, str] = {
+    "axes.accessattempt": "username",
+    "axes.accessfailurelog": "username",
+    "axes.accesslog": "username",
+}
 
 #: Notes written by staff about a pair, left out of a participant's export; the
 #: staff member who wrote them is mentioned in the row (and gets it in theirs).
@@ -193,6 +228,21 @@ def personal_models() -> list[ModelLinks]:
         if links.covered or links.author_fields:
             found.append(links)
     return sorted(found, key=lambda links: links.label)
+
+
+def secret_fields(label: str) -> frozenset[str]:
+    """Columns of the model ``label`` that are never exported."""
+    return SECRET_FIELDS | MODEL_SECRET_FIELDS.get(label, frozenset())
+
+
+def login_record_models() -> list[tuple[type[models.Model], str]]:
+    """The installed :data:`LOGIN_RECORDS` models, each with its e-mail column."""
+    found = []
+    for label, column in sorted(LOGIN_RECORDS.items()):
+        app_label, model_name = label.split(".")
+        if app_label in apps.app_configs:
+            found.append((apps.get_model(app_label, model_name), column))
+    return found
 
 
 def any_path_to_user(model: type[models.Model]) -> str | None:
