@@ -11,8 +11,6 @@ layer.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +19,6 @@ from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,18 +30,16 @@ from peerpath.engine.groups import (
     GroupProblem,
     GroupResult,
     IsolationRule,
-    ProblemError,
     evaluate_groups,
     form_groups,
     group_problem_from_dict,
 )
 from peerpath.engine.groups import Participant as GroupParticipant
 from peerpath.matching.models import GroupLeaderRule, GroupRound, GroupSettings
+from peerpath.matching.rounds import RoundRun, round_execute, rounds_run_queued
 from peerpath.programs.models import Participant, ParticipantStatus, Program
 from peerpath.programs.selectors import program_can_manage
 from peerpath.recruitment.readiness import has_consent
-
-logger = logging.getLogger(__name__)
 
 LEADER_ROLES = ("mentor", "both")
 
@@ -352,25 +347,28 @@ def group_round_start(*, actor: User, program: Program) -> GroupRound:
     return group_round
 
 
-def _claim(round_id: int) -> GroupRound | None:
-    with transaction.atomic():
-        group_round = (
-            GroupRound.objects.select_for_update(skip_locked=True)
-            .filter(pk=round_id, status=GroupRound.Status.QUEUED)
-            .select_related("program")
-            .first()
-        )
-        if group_round is None:
-            return None
-        group_round.status = GroupRound.Status.RUNNING
-        group_round.started_at = timezone.now()
-        group_round.progress = _("Loading participants")
-        group_round.save(update_fields=["status", "started_at", "progress", "updated_at"])
-        return group_round
-
-
 def _result_groups(result: GroupResult) -> dict[str, list[str]]:
     return {g.id: list(g.members) for g in result.groups}
+
+
+def _form_round_groups(run: RoundRun[GroupRound]) -> None:
+    """Build the round's problem, form the groups and record them (or why none fit)."""
+    group_round = run.round
+    with run.timed("load_and_build_s"):
+        built = build_group_problem(group_round.program, group_round.settings_snapshot)
+    run.report(_("Forming groups"))
+    with run.timed("solve_s"):
+        result = form_groups(built.problem, seed=group_round.seed)
+    run.finish(
+        status=GroupRound.Status.PROPOSED if result.feasible else GroupRound.Status.FAILED,
+        problem=group_problem_to_dict(built.problem, group_round.seed),
+        result=result.to_dict(),
+        groups=_result_groups(result),
+        evaluation=result.to_dict() if result.feasible else {},
+        skipped=built.skipped,
+        timings=run.timings,
+        error="" if result.feasible else (result.reason or ""),
+    )
 
 
 def group_round_execute(*, round_id: int) -> GroupRound | None:
@@ -378,57 +376,17 @@ def group_round_execute(*, round_id: int) -> GroupRound | None:
     Form the groups of a queued round and store them; safe to call from a worker.
 
     The search runs outside any transaction. A failure (or a problem with no
-    feasible grouping) marks the round failed with the reason.
+    feasible grouping) marks the round failed with the reason. Claiming, the
+    lease and restarts are :mod:`peerpath.matching.rounds`'.
     """
-    group_round = _claim(round_id)
-    if group_round is None:
-        return None
-    timings: dict[str, float] = {}
-    try:
-        started = time.perf_counter()
-        built = build_group_problem(group_round.program, group_round.settings_snapshot)
-        timings["load_and_build_s"] = round(time.perf_counter() - started, 4)
-        GroupRound.objects.filter(pk=round_id).update(progress=_("Forming groups"))
-        started = time.perf_counter()
-        result = form_groups(built.problem, seed=group_round.seed)
-        timings["solve_s"] = round(time.perf_counter() - started, 4)
-        status = GroupRound.Status.PROPOSED if result.feasible else GroupRound.Status.FAILED
-        GroupRound.objects.filter(pk=round_id).update(
-            problem=group_problem_to_dict(built.problem, group_round.seed),
-            result=result.to_dict(),
-            groups=_result_groups(result),
-            evaluation=result.to_dict() if result.feasible else {},
-            skipped=built.skipped,
-            timings=timings,
-            status=status,
-            error="" if result.feasible else (result.reason or ""),
-            progress="",
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-    except (ProblemError, KeyError, ValueError) as error:
-        logger.exception("Group round %s failed", round_id)
-        GroupRound.objects.filter(pk=round_id).update(
-            status=GroupRound.Status.FAILED,
-            error=str(error),
-            progress="",
-            finished_at=timezone.now(),
-        )
-    group_round.refresh_from_db()
-    return group_round
+    return round_execute(
+        GroupRound, round_id=round_id, work=_form_round_groups, select_related=("program",)
+    )
 
 
 def group_rounds_run_queued(*, limit: int = 10) -> int:
-    """Run queued group rounds, oldest first; return how many ran (a worker step)."""
-    ran = 0
-    for round_id in (
-        GroupRound.objects.filter(status=GroupRound.Status.QUEUED)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    ):
-        if group_round_execute(round_id=round_id) is not None:
-            ran += 1
-    return ran
+    """Restart abandoned group rounds and run queued ones, oldest first (a worker step)."""
+    return rounds_run_queued(GroupRound, group_round_execute, limit=limit)
 
 
 def round_problem(group_round: GroupRound) -> GroupProblem:

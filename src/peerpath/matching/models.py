@@ -50,30 +50,60 @@ class MatchSettings(TimeStampedModel):
         return f"Match settings of {self.program}"
 
 
-class MatchRound(TimeStampedModel):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting to run")
-        RUNNING = "running", _("Running")
-        PROPOSED = "proposed", _("Ready for review")
-        PUBLISHED = "published", _("Published")
-        DISCARDED = "discarded", _("Discarded")
-        FAILED = "failed", _("Failed")
+class RoundStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to run")
+    RUNNING = "running", _("Running")
+    PROPOSED = "proposed", _("Ready for review")
+    PUBLISHED = "published", _("Published")
+    DISCARDED = "discarded", _("Discarded")
+    FAILED = "failed", _("Failed")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_rounds")
+
+class BackgroundRound(TimeStampedModel):
+    """
+    What a round needs to be run in the background (see :mod:`peerpath.matching.rounds`).
+
+    A worker that claims a round sets it RUNNING, counts the attempt and holds
+    it until ``claimed_until`` (its lease, renewed while it works). A round
+    still RUNNING after its lease has expired was left by a worker that
+    stopped; it is queued again (``restarted_at``) or, after too many
+    attempts, failed.
+    """
+
+    Status = RoundStatus
+
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.CharField(max_length=200, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="The running worker's lease; renewed while it works"
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker has started this round"
+    )
+    restarted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the round was last queued again after a worker stopped",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class MatchRound(BackgroundRound):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_rounds")
     mode = models.CharField(max_length=10, choices=MatchMode.choices)
     seed = models.PositiveIntegerField(default=0)
     settings_snapshot = models.JSONField(default=dict)
     problem = models.JSONField(default=dict, help_text="The engine input, as docs/matching.md")
     result = models.JSONField(default=dict)
     timings = models.JSONField(default=dict)
-    progress = models.CharField(max_length=200, blank=True, default="")
-    error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -288,7 +318,7 @@ class GroupSettings(TimeStampedModel):
         return f"Group settings of {self.program}"
 
 
-class GroupRound(TimeStampedModel):
+class GroupRound(BackgroundRound):
     """
     A formation round of a group program: the engine's proposal, under review.
 
@@ -299,10 +329,7 @@ class GroupRound(TimeStampedModel):
     breaks). Publishing creates the meetings app's groups.
     """
 
-    Status = MatchRound.Status
-
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="group_rounds")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     seed = models.PositiveIntegerField(default=0)
     settings_snapshot = models.JSONField(default=dict)
     problem = models.JSONField(default=dict, help_text="The engine input, as docs/groups.md")
@@ -311,13 +338,9 @@ class GroupRound(TimeStampedModel):
     evaluation = models.JSONField(default=dict)
     skipped = models.JSONField(default=dict, help_text="Participant pk -> why not in the problem")
     timings = models.JSONField(default=dict)
-    progress = models.CharField(max_length=200, blank=True, default="")
-    error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

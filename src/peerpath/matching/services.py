@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from collections import Counter
 from typing import Any
 
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import User
-from peerpath.engine import ProblemError, solve
+from peerpath.engine import solve
 from peerpath.matching.builder import build_problem, explain_pair, problem_to_dict
 from peerpath.matching.criteria import CRITERIA, default_criteria
 from peerpath.matching.models import (
@@ -30,13 +28,12 @@ from peerpath.matching.models import (
     MentorRequest,
     Proposal,
 )
+from peerpath.matching.rounds import RoundRun, round_execute, rounds_run_queued
 from peerpath.people.models import GuardianLink
 from peerpath.programs.models import Participant, ParticipantStatus, Program
 from peerpath.programs.selectors import program_can_manage
 from peerpath.programs.services import participant_transition
 from peerpath.recruitment.readiness import has_consent
-
-logger = logging.getLogger(__name__)
 
 
 def _require_manager(actor: User, program: Program) -> None:
@@ -177,48 +174,21 @@ def match_round_start(
     return match_round
 
 
-def _claim(round_id: int) -> MatchRound | None:
-    with transaction.atomic():
-        match_round = (
-            MatchRound.objects.select_for_update(skip_locked=True)
-            .filter(pk=round_id, status=MatchRound.Status.QUEUED)
-            .select_related("program", "program__school__organization")
-            .first()
-        )
-        if match_round is None:
-            return None
-        match_round.status = MatchRound.Status.RUNNING
-        match_round.started_at = timezone.now()
-        match_round.progress = _("Loading participants")
-        match_round.save(update_fields=["status", "started_at", "progress", "updated_at"])
-        return match_round
-
-
-def match_round_execute(*, round_id: int) -> MatchRound | None:
-    """
-    Solve a queued round and store its proposals; safe to call from a worker.
-
-    The solve runs outside any transaction; the proposals are saved in one.
-    A failure marks the round failed with the reason and changes nothing else.
-    """
-    match_round = _claim(round_id)
-    if match_round is None:
-        return None
-    program = match_round.program
+def _solve_round(run: RoundRun[MatchRound]) -> None:
+    """Build the round's problem, solve it and save its proposals (one transaction)."""
+    match_round = run.round
     snapshot = match_round.settings_snapshot
-    timings: dict[str, float] = {}
-    try:
-        started = time.perf_counter()
+    with run.timed("load_and_build_s"):
         built = build_problem(
-            program, snapshot["criteria"], locked=[tuple(p) for p in snapshot.get("locked", [])]
+            match_round.program,
+            snapshot["criteria"],
+            locked=[tuple(p) for p in snapshot.get("locked", [])],
         )
-        timings["load_and_build_s"] = round(time.perf_counter() - started, 4)
-        MatchRound.objects.filter(pk=round_id).update(progress=_("Solving"))
-        started = time.perf_counter()
+    run.report(_("Solving"))
+    with run.timed("solve_s"):
         result = solve(built.problem, mode=match_round.mode, seed=match_round.seed)
-        timings["solve_s"] = round(time.perf_counter() - started, 4)
-        started = time.perf_counter()
-        with transaction.atomic():
+    with transaction.atomic():
+        with run.timed("save_s"):
             proposals = [
                 Proposal(
                     round=match_round,
@@ -235,47 +205,39 @@ def match_round_execute(*, round_id: int) -> MatchRound | None:
                 for u in result.unmatched
             ]
             Proposal.objects.bulk_create(proposals, batch_size=1000)
-            timings["save_s"] = round(time.perf_counter() - started, 4)
-            match_round.problem = problem_to_dict(built.problem, match_round.mode, match_round.seed)
-            match_round.result = {**result.to_dict(), "skipped": built.skipped}
-            match_round.timings = timings
-            match_round.status = MatchRound.Status.PROPOSED
-            match_round.progress = ""
-            match_round.finished_at = timezone.now()
-            match_round.save(
-                update_fields=[
-                    "problem",
-                    "result",
-                    "timings",
-                    "status",
-                    "progress",
-                    "finished_at",
-                    "updated_at",
-                ]
-            )
-    except (ProblemError, KeyError, ValueError) as error:
-        logger.exception("Match round %s failed", round_id)
-        MatchRound.objects.filter(pk=round_id).update(
-            status=MatchRound.Status.FAILED,
-            error=str(error),
-            progress="",
-            finished_at=timezone.now(),
+        finished = run.finish(
+            status=MatchRound.Status.PROPOSED,
+            problem=problem_to_dict(built.problem, match_round.mode, match_round.seed),
+            result={**result.to_dict(), "skipped": built.skipped},
+            timings=run.timings,
         )
-    match_round.refresh_from_db()
-    return match_round
+        if not finished:  # a later attempt owns the round now; it saves its own proposals
+            transaction.set_rollback(True)
+
+
+def match_round_execute(*, round_id: int) -> MatchRound | None:
+    """
+    Solve a queued round and store its proposals; safe to call from a worker.
+
+    The solve runs outside any transaction; the proposals are saved in one.
+    A failure marks the round failed with the reason and changes nothing else.
+    Claiming, the lease and restarts are :mod:`peerpath.matching.rounds`'.
+    """
+    return round_execute(
+        MatchRound,
+        round_id=round_id,
+        work=_solve_round,
+        select_related=("program", "program__school__organization"),
+    )
 
 
 def match_rounds_run_queued(*, limit: int = 10) -> int:
-    """Run queued rounds, oldest first; return how many ran (the worker's loop body)."""
-    ran = 0
-    for round_id in (
-        MatchRound.objects.filter(status=MatchRound.Status.QUEUED)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    ):
-        if match_round_execute(round_id=round_id) is not None:
-            ran += 1
-    return ran
+    """
+    Restart abandoned rounds and run queued ones, oldest first (the worker's loop body).
+
+    Returns how many ran.
+    """
+    return rounds_run_queued(MatchRound, match_round_execute, limit=limit)
 
 
 def _open_round_for_edit(actor: User, match_round: MatchRound) -> MatchRound:

@@ -4,7 +4,9 @@
 Each turn of its loop
 
 1. runs queued match rounds (:func:`match_rounds_run_queued`) and group
-   formation rounds (:func:`group_rounds_run_queued`);
+   formation rounds (:func:`group_rounds_run_queued`), after queuing again
+   the rounds a stopped worker left running once their lease has expired
+   (:mod:`peerpath.matching.rounds`);
 2. every ``--schedule-every`` seconds, calls the periodic steps that apps
    declare as dotted paths in ``periodic_steps`` on their ``AppConfig``
    (meetings enqueues due reminders this way; matching does not import
@@ -13,7 +15,9 @@ Each turn of its loop
    ``django_tasks_db``'s own ``db_worker`` does, then sleeps ``--interval``.
 
 Several workers may run at once: rounds, tasks and reminders are each
-claimed in the database before they run.
+claimed in the database before they run. A worker killed mid-round loses
+nothing: the round is run again from the start by the next pass after its
+lease (``peerpath.matching.rounds.LEASE``) has run out.
 """
 
 from __future__ import annotations
