@@ -15,18 +15,26 @@ flagged wherever it is used: it only knows English plurals (use
 not user-visible and are never flagged.
 
 Run it by hand: ``python tests/web/i18n_check.py [TEMPLATE ...]``.
+
+:func:`extract_messages` is the other half: the messages ``makemessages``
+would put in the catalogue today (Python, templates and e-mail text), read
+from a temporary copy of the tree so the committed ``.po`` is never touched.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Iterable
+from contextlib import chdir
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from django.core.management import call_command
 from django.template.base import Lexer, TokenType
+from django.test import override_settings
 
 #: Where the templates live: every ``templates`` directory of every app.
 SRC = Path(__file__).resolve().parents[2] / "src" / "peerpath"
@@ -186,6 +194,40 @@ def check_template(path: Path) -> list[Finding]:
 
 def check_templates(paths: Iterable[Path]) -> list[Finding]:
     return [finding for path in paths for finding in check_template(path)]
+
+
+#: What ``makemessages`` skips, as the catalogue's header says it is regenerated
+#: (``--ignore "engine/*"``: the engine is pure and has no translations).
+MAKEMESSAGES_IGNORE = ["engine/*"]
+
+
+def extract_messages(workdir: Path, root: Path = SRC) -> Path:
+    """
+    Run ``makemessages -l es`` on a copy of ``root`` made in ``workdir`` and
+    return the path of the ``.pot`` it extracted.
+
+    The copy holds only what ``makemessages`` reads (``.py``, ``.html``,
+    ``.txt``) and an empty ``locale`` directory, which is where the command
+    writes (``LOCALE_PATHS`` points there too), so the committed catalogue
+    stays as it is. Needs GNU gettext (``xgettext``, ``msguniq``).
+    """
+    tree = workdir / root.name
+    shutil.copytree(
+        root,
+        tree,
+        ignore=shutil.ignore_patterns("__pycache__", "static", "locale", "*.mo", "*.po"),
+    )
+    locale = tree / "locale"
+    locale.mkdir()
+    with override_settings(LOCALE_PATHS=[str(locale)]), chdir(tree):
+        call_command(
+            "makemessages",
+            locale=["es"],
+            ignore_patterns=MAKEMESSAGES_IGNORE,
+            keep_pot=True,
+            verbosity=0,
+        )
+    return locale / "django.pot"
 
 
 if __name__ == "__main__":

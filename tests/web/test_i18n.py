@@ -4,13 +4,16 @@ complete and compiled.
 
 The template check finds every file under any ``templates`` directory of
 ``src/peerpath`` (new apps and templates are covered without listing them);
-``i18n_check.py`` says what counts as user-visible text.
+``i18n_check.py`` says what counts as user-visible text. The catalogue check
+extracts the messages from the source as ``makemessages`` does, so a new
+string in a template or in Python fails it until it is translated.
 """
 
 from __future__ import annotations
 
 import gettext
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from i18n_check import SRC, check_template, template_files
+from i18n_check import SRC, check_template, extract_messages, template_files
 
 LOCALE = SRC / "locale"
 PO = LOCALE / "es" / "LC_MESSAGES" / "django.po"
@@ -87,7 +90,7 @@ def test_checker_ignores_marked_and_invisible_text(tmp_path, body):
 
 
 def _po_entries(path: Path) -> list[dict[str, object]]:
-    """Read a .po file: each entry's flags, msgid, plural and msgstr(s), unescaped."""
+    """Read a .po file: each entry's flags, places, msgid, plural and msgstr(s), unescaped."""
 
     def unquote(text: str) -> str:
         return text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
@@ -106,6 +109,8 @@ def _po_entries(path: Path) -> list[dict[str, object]]:
             entry["flags"] = {f.strip() for f in line[2:].split(",")}
         elif line.startswith("#~"):
             entry["obsolete"] = True
+        elif line.startswith("#:"):
+            entry["where"] = f"{entry.get('where', '')} {line[2:].strip()}".strip()
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
@@ -140,6 +145,45 @@ def test_every_message_is_translated_and_none_is_fuzzy():
     ]
     assert not fuzzy, f"{len(fuzzy)} fuzzy: {fuzzy[:10]}"
     assert not missing, f"{len(missing)} untranslated: {missing[:10]}"
+
+
+def _key(entry: dict[str, object]) -> tuple[str, str]:
+    return (str(entry.get("msgctxt", "")), str(entry["msgid"]))
+
+
+def _where(entry: dict[str, object]) -> str:
+    return str(entry.get("where", "")).split(" ")[0]
+
+
+def test_every_message_in_the_source_is_translated_in_the_catalogue(tmp_path):
+    """
+    Extract the messages as ``makemessages -l es`` would today (on a copy of
+    the tree) and check each against the committed catalogue: it must be
+    there, translated (every plural form) and not fuzzy.
+    """
+    if shutil.which("xgettext") is None or shutil.which("msguniq") is None:
+        pytest.skip("GNU gettext (xgettext, msguniq) is not installed: cannot extract messages")
+    current = [e for e in _po_entries(extract_messages(tmp_path)) if e["msgid"]]
+    assert len(current) > 1000
+    catalogue = {_key(e): e for e in MESSAGES}
+    problems = []
+    for entry in current:
+        found = catalogue.get(_key(entry))
+        if found is None:
+            problem = "missing"
+        elif "fuzzy" in found.get("flags", set()):  # type: ignore[operator]
+            problem = "fuzzy"
+        elif not all(found[k] for k in found if str(k).startswith("msgstr")):
+            problem = "untranslated"
+        else:
+            continue
+        context = f" (context {entry['msgctxt']!r})" if entry.get("msgctxt") else ""
+        problems.append(f"{problem}: {entry['msgid']!r}{context} at {_where(entry)}")
+    assert not problems, (
+        f"{len(problems)} messages of the source are not translated in {PO.relative_to(SRC)}; "
+        "run `peerpath makemessages -l es --ignore 'engine/*'` in src/peerpath, translate, "
+        "then `peerpath compilemessages`:\n" + "\n".join(problems)
+    )
 
 
 _PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sd]|\{[A-Za-z_][A-Za-z0-9_]*\}")
