@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from factories import PASSWORD
 from groupslib import GroupCohort, build_group_cohort, give_consent, make_guardian
@@ -144,7 +145,7 @@ def test_wrong_school_and_wrong_role_are_refused(published, who, status):
 
 def test_a_closed_group_board_is_read_only(published):
     c, alg, _bio = published
-    Group.objects.filter(pk=alg.pk).update(status=Group.Status.CLOSED)
+    Group.objects.filter(pk=alg.pk).update(status=Group.Status.CLOSED, closed_at=timezone.now())
     with pytest.raises(PermissionDenied, match="closed"):
         message_send(actor=c.user("Dot"), group=alg, body="Anyone?")
 

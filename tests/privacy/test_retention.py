@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 
 import time_machine
+from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from groupslib import build_group_cohort
 from peerpath.core.models import AuditEntry
+from peerpath.matching.groups import group_round_start
 from peerpath.matching.models import ExitSurvey
-from peerpath.meetings.models import SessionLog, SessionNote
+from peerpath.meetings.models import Group, SessionLog, SessionNote
+from peerpath.meetings.services import group_round_publish
 from peerpath.messaging.models import Message
+from peerpath.messaging.services import message_send
 from peerpath.privacy import retention
 from peerpath.privacy.retention import retention_days, retention_purge, retention_purge_step
 from peerpath.programs.models import ParticipantStatus
@@ -124,3 +130,50 @@ def test_purge_command_dry_run(world):
     assert "messages" in out.getvalue()
     assert "would delete 2" in out.getvalue()
     assert Message.objects.count() == 2
+
+
+def test_a_closed_group_board_goes_a_year_after_the_group_closed(db, settings):
+    """The same period as a closed match's messages, counted from the day the group closed."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    c = build_group_cohort()
+    group_round_publish(
+        actor=c.coordinator,
+        group_round=group_round_start(actor=c.coordinator, program=c.program),
+    )
+    algebra = Group.objects.get(members__participant=c.people["Ada"])
+    biology = Group.objects.get(members__participant=c.people["Ben"])
+    message_send(actor=c.user("Dot"), group=algebra, body="See you Monday at 3?")
+    message_send(actor=c.user("Ada"), group=algebra, body="Bring the worksheet")
+    message_send(actor=c.user("Fin"), group=biology, body="Lab on Wednesday")
+    closed_at = timezone.now()
+    Group.objects.filter(pk=algebra.pk).update(status=Group.Status.CLOSED, closed_at=closed_at)
+
+    with time_machine.travel(closed_at + dt.timedelta(days=364), tick=False):
+        assert retention_purge()["messages"] == 0
+    assert Message.objects.count() == 3
+    with time_machine.travel(closed_at + dt.timedelta(days=366), tick=False):
+        assert retention_purge(dry_run=True)["messages"] == 2
+        assert Message.objects.count() == 3
+        assert retention_purge()["messages"] == 2
+    # The open group's board is kept, however old: its period has not started.
+    assert list(Message.objects.values_list("body", flat=True)) == ["Lab on Wednesday"]
+    assert Group.objects.filter(pk=algebra.pk).exists()  # only the messages go
+    entry = AuditEntry.objects.get(action="privacy.retention.purge")
+    assert entry.after["deleted"]["messages"] == 2
+
+
+def test_groups_closed_before_closed_at_existed_take_their_last_change_as_the_date(db):
+    """The migration's backfill: closed groups get ``updated_at``; open ones stay without."""
+    c = build_group_cohort()
+    group_round_publish(
+        actor=c.coordinator,
+        group_round=group_round_start(actor=c.coordinator, program=c.program),
+    )
+    closed, still_open = Group.objects.order_by("pk")[:2]
+    Group.objects.filter(pk=closed.pk).update(status=Group.Status.CLOSED)
+    migration = importlib.import_module("peerpath.meetings.migrations.0002_group_closed_at")
+    migration.closed_at_from_updated_at(apps, None)
+    closed.refresh_from_db()
+    still_open.refresh_from_db()
+    assert closed.closed_at == closed.updated_at
+    assert still_open.closed_at is None

@@ -66,6 +66,12 @@ class Group(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
+    closed_at = models.DateTimeField(
+        _("closed at"),
+        null=True,
+        blank=True,
+        help_text="When the group closed; its board's retention period counts from here",
+    )
 
     class Meta:
         ordering = ["name", "pk"]

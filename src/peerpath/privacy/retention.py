@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from peerpath.core.models import AuditEntry
 from peerpath.matching.models import ExitSurvey, Match
-from peerpath.meetings.models import SessionLog, SessionNote
+from peerpath.meetings.models import Group, SessionLog, SessionNote
 from peerpath.messaging.models import Message
 from peerpath.programs.models import ParticipantStatus
 from peerpath.recruitment.models import Application
@@ -39,7 +39,7 @@ __all__ = [
 
 #: Days each kind of data is kept; see docs/privacy.md for the reasons.
 DEFAULT_RETENTION_DAYS: dict[str, int] = {
-    "messages": 365,  # after the match closes
+    "messages": 365,  # after the match (or the group, for its board) closes
     "session_notes": 730,  # session logs and notes, after the session
     "checkins": 1095,  # check-in and survey answers, after they were given
     "closed_applications": 365,  # declined or withdrawn, after the decision
@@ -59,7 +59,10 @@ def _messages(cutoff: dt.datetime) -> list[models.QuerySet]:
     return [
         Message.objects.filter(
             thread__match__status=Match.Status.CLOSED, thread__match__closed_at__lt=cutoff
-        )
+        ),
+        Message.objects.filter(
+            thread__group__status=Group.Status.CLOSED, thread__group__closed_at__lt=cutoff
+        ),
     ]
 
 
@@ -91,7 +94,11 @@ def _audit(cutoff: dt.datetime) -> list[models.QuerySet]:
 
 
 RETENTION_KINDS: tuple[RetentionKind, ...] = (
-    RetentionKind("messages", "Messages of a match, counted from the day it closed", _messages),
+    RetentionKind(
+        "messages",
+        "Messages of a match or a group's board, counted from the day it closed",
+        _messages,
+    ),
     RetentionKind("session_notes", "Session logs and notes, from the session", _session_notes),
     RetentionKind(
         "checkins",
