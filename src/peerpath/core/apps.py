@@ -6,3 +6,5 @@ class CoreConfig(AppConfig):
     name = "peerpath.core"
     label = "core"
     verbose_name = _("Organizations and accounts")
+    #: Called by ``peerpath worker`` (peerpath.matching.management.commands.worker).
+    periodic_steps = ("peerpath.core.emails.outbox_send_due",)

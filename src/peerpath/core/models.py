@@ -1,5 +1,5 @@
 """
-Tenancy, accounts, roles and the audit log.
+Tenancy, accounts, roles, the audit log and the e-mail outbox.
 
 An :class:`Organization` (a district or a university) holds one or more
 :class:`School` objects. Every person logs in by e-mail as a :class:`User`;
@@ -258,3 +258,56 @@ class UserSession(AbstractBaseSession):
         from peerpath.core.sessions import SessionStore
 
         return SessionStore
+
+
+class OutboundEmail(models.Model):
+    """
+    One e-mail of the outbox: stored with the change it announces, then sent.
+
+    :func:`peerpath.core.emails.email_on_commit` renders the message and
+    saves the row in the caller's transaction; after the commit the same
+    process claims and sends it, and ``peerpath worker`` sends what that
+    process did not (see ``peerpath.core.emails``). The row holds what was
+    rendered, never the context: no link to a user, and the bodies are
+    blanked once the message is sent.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    template = models.CharField(_("template"), max_length=100)
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.TextField(_("subject"))
+    body_text = models.TextField(_("text"), blank=True, default="")
+    body_html = models.TextField(_("HTML"), blank=True, default="")
+    #: The ``Message-ID`` header, the same on every attempt: a repeat after a
+    #: crash is one message to the recipient's mail system.
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    #: When a pending row may next be claimed: the end of the current claim's
+    #: lease, or of the wait after a failed attempt.
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, default="")
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("outbound e-mail")
+        verbose_name_plural = _("outbound e-mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="core_outbox_pending_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.get_status_display()}) {self.message_id}"
