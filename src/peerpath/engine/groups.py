@@ -50,6 +50,7 @@ from .grouping.model import (
     group_problem_from_dict,
     validate_group_problem,
 )
+from .grouping.reasons import REASON_CODES, Reason, reason
 from .grouping.search import defaults, search
 from .grouping.state import State
 from .problem import SCORE_SCALE, ProblemError
@@ -58,6 +59,7 @@ __all__ = [
     "CRITERION_KINDS",
     "LEADER_RULES",
     "PREFERENCES",
+    "REASON_CODES",
     "Group",
     "GroupCriterion",
     "GroupProblem",
@@ -66,6 +68,7 @@ __all__ = [
     "LeftOut",
     "Participant",
     "ProblemError",
+    "Reason",
     "SearchOptions",
     "evaluate_groups",
     "form_groups",
@@ -109,7 +112,7 @@ def _groups_of(st: State, order: Sequence[int], names: Sequence[str]) -> tuple[G
     return tuple(out)
 
 
-def _isolation_warnings(st: State, order: Sequence[int], names: Sequence[str]) -> list[str]:
+def _isolation_warnings(st: State, order: Sequence[int], names: Sequence[str]) -> list[Reason]:
     enc = st.enc
     out = []
     for name, g in zip(names, order, strict=True):
@@ -119,26 +122,35 @@ def _isolation_warnings(st: State, order: Sequence[int], names: Sequence[str]) -
                 c = fld.codes[i]
                 if covered[c] and st.counts[f][g, c] == 1:
                     out.append(
-                        f'group {name}: "{enc.ids[i]}" is the only member with '
-                        f"{fld.name} = {fld.values[c]!r}"
+                        reason(
+                            "isolated",
+                            group=name,
+                            participant=enc.ids[i],
+                            field=fld.name,
+                            value=fld.values[c],
+                        )
                     )
     return out
 
 
-def _pair_messages(st: State) -> list[str]:
+def _pair_messages(st: State) -> list[Reason]:
     enc, go = st.enc, st.group_of
     out = []
     for u, v in enc.together.tolist():
         if go[u] != go[v]:
-            out.append(f'"{enc.ids[u]}" and "{enc.ids[v]}" must be in the same group')
+            out.append(reason("pair_not_together", a=enc.ids[u], b=enc.ids[v]))
     for u, v in enc.apart.tolist():
         if go[u] == go[v] and go[u] >= 0:
-            out.append(f'"{enc.ids[u]}" and "{enc.ids[v]}" must be in different groups')
+            out.append(reason("pair_not_apart", a=enc.ids[u], b=enc.ids[v]))
     return out
 
 
 def _leader_phrase(rule: str) -> str:
     return "exactly one leader" if rule == "exactly_one" else "at least one leader"
+
+
+def _left(pid: str, why: Reason) -> LeftOut:
+    return LeftOut(pid, why.text, why.code, why.params)
 
 
 def _left_out(st: State | None, enc: Encoded, plan: Plan) -> list[LeftOut]:
@@ -148,26 +160,24 @@ def _left_out(st: State | None, enc: Encoded, plan: Plan) -> list[LeftOut]:
     out = []
     for i in range(enc.n):
         if i in plan.reasons:
-            out.append(LeftOut(enc.ids[i], plan.reasons[i]))
+            out.append(_left(enc.ids[i], plan.reasons[i]))
             continue
         if st is not None and st.group_of[i] >= 0:
             continue
         if forced > 0 and plan.size_reason:
-            reason = plan.size_reason
+            why = plan.size_reason
         elif st is None or st.G == 0:
-            reason = "no group could be formed"
+            why = reason("no_group_formed")
         else:
             room = st.size < st.b
             fits = room & (np.bitwise_count(st.gand & enc.bits[i][None, :]).sum(axis=1) >= k)
             if not room.any():
-                reason = "every group is full"
+                why = reason("groups_full")
             elif not fits.any():
-                reason = (
-                    f"no group with room shares {_plural(k, 'free slot')} with this participant"
-                )
+                why = reason("no_group_shares_slots", k=k)
             else:
-                reason = "no grouping found that places this participant without breaking a rule"
-        out.append(LeftOut(enc.ids[i], reason))
+                why = reason("no_grouping_places")
+        out.append(_left(enc.ids[i], why))
     return out
 
 
@@ -238,7 +248,7 @@ def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -
         return GroupResult(True, None, (), (), 0.0, 0.0, stats=stats)
     if st is None or st.G == 0:
         if plan.eligible.any() and plan.size_reason:
-            return infeasible(f"no group can be formed: {plan.size_reason}")
+            return infeasible(f"no group can be formed: {plan.size_reason.text}")
         first = left[0]
         return infeasible(f'no group can be formed: "{first.participant}" {first.reason}')
     if st.hard:
@@ -248,10 +258,10 @@ def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -
                 f"no grouping found in which every group has {_leader_phrase(prob.leaders)} "
                 f"with {_plural(prob.min_shared_slots, 'shared free slot')}"
             )
-        return infeasible(f"no grouping found in which {_pair_messages(st)[0]}")
+        return infeasible(f"no grouping found in which {_pair_messages(st)[0].text}")
     if left and not prob.allow_left_out:
         if plan.size_reason and int(plan.eligible.sum()) > plan.placeable:
-            return infeasible(plan.size_reason.split(";")[0])
+            return infeasible(plan.size_reason.text.split(";")[0])
         first = left[0]
         if enc.ids.index(first.participant) in plan.reasons:
             return infeasible(f'"{first.participant}" cannot be placed: {first.reason}')
@@ -263,6 +273,7 @@ def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -
     names = [f"g{k + 1}" for k in range(len(order))]
     groups = _groups_of(st, order, names)
     scores = [g.score for g in groups]
+    warnings = _isolation_warnings(st, order, names)
     return GroupResult(
         feasible=True,
         reason=None,
@@ -270,8 +281,9 @@ def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -
         left_out=tuple(left),
         min_score=min(scores),
         mean_score=round(float(np.mean(scores)), 6),
-        warnings=tuple(_isolation_warnings(st, order, names)),
+        warnings=tuple(w.text for w in warnings),
         stats={**stats, "groups": len(groups), "left_out": len(left)},
+        warning_codes=tuple(warnings),
     )
 
 
@@ -305,41 +317,47 @@ def evaluate_groups(
                 raise ProblemError(f'groups["{name}"]: "{pid}" is already in another group')
             group_of[index[pid]] = g
     st = State(enc, group_of, len(lists), np.ones(enc.n, dtype=bool))
-    violations = []
+    violations: list[Reason] = []
     k = problem.min_shared_slots
     for g, name in enumerate(names):
         n = int(st.size[g])
         if n < problem.min_size:
             violations.append(
-                f"group {name}: {_plural(n, 'member')}, fewer than {problem.min_size}"
+                reason("group_too_small", group=name, size=n, min_size=problem.min_size)
             )
         if n > problem.max_size:
-            violations.append(f"group {name}: {_plural(n, 'member')}, more than {problem.max_size}")
+            violations.append(
+                reason("group_too_large", group=name, size=n, max_size=problem.max_size)
+            )
         if st.shared[g] < k:
             violations.append(
-                f"group {name}: {_plural(int(st.shared[g]), 'shared free slot')}, fewer than {k}"
+                reason("group_few_shared_slots", group=name, shared=int(st.shared[g]), k=k)
             )
         if st.lviol[g]:
             violations.append(
-                f"group {name}: {_plural(int(st.lead[g]), 'leader')}; the rule is "
-                f"{_leader_phrase(problem.leaders)}"
+                reason(
+                    "group_leader_rule", group=name, leaders=int(st.lead[g]), rule=problem.leaders
+                )
             )
     violations += _pair_messages(st)
     unplaced = [enc.ids[i] for i in range(enc.n) if group_of[i] < 0]
-    left = [LeftOut(pid, "not placed in any group") for pid in unplaced]
+    left = [_left(pid, reason("not_placed")) for pid in unplaced]
     if not problem.allow_left_out:
-        violations += [f'"{pid}" is not in any group' for pid in unplaced]
+        violations += [reason("not_in_any_group", participant=pid) for pid in unplaced]
     order = list(range(len(lists)))
     result_groups = _groups_of(st, order, names)
     scores = [g.score for g in result_groups]
+    warnings = _isolation_warnings(st, order, names)
     return GroupResult(
         feasible=not violations,
-        reason=violations[0] if violations else None,
+        reason=violations[0].text if violations else None,
         groups=result_groups,
         left_out=tuple(left),
         min_score=min(scores) if scores else 0.0,
         mean_score=round(float(np.mean(scores)), 6) if scores else 0.0,
-        warnings=tuple(_isolation_warnings(st, order, names)),
-        violations=tuple(violations),
+        warnings=tuple(w.text for w in warnings),
+        violations=tuple(v.text for v in violations),
         stats={"participants": enc.n, "groups": len(lists), "left_out": len(left)},
+        violation_codes=tuple(violations),
+        warning_codes=tuple(warnings),
     )

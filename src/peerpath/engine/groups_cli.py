@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for the user
         _err(f"{name}: internal error: {type(exc).__name__}: {exc}")
         return 1
-    out = json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+    out = json.dumps(result.to_dict(codes=False), indent=2, ensure_ascii=False)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as handle:

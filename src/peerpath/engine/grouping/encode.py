@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from ..problem import SCORE_SCALE
 from .model import GroupProblem
+from .reasons import Reason, reason
 
 __all__ = ["Encoded", "Plan", "encode", "plan_groups", "popcount"]
 
@@ -214,11 +215,11 @@ class Plan:
     """Who can be placed, why the others cannot, and the group counts to try."""
 
     eligible: NDArray[np.bool_]
-    reasons: dict[int, str]
+    reasons: dict[int, Reason]
     degree: IntArray
     group_counts: list[int]
     placeable: int  # most participants any group count can place
-    size_reason: str | None  # why some must be left out although placeable
+    size_reason: Reason | None  # why some must be left out although placeable
     leader_units: int
 
 
@@ -243,8 +244,8 @@ def _best_counts(
     return best, counts
 
 
-def _names(enc: Encoded, members: Sequence[int]) -> str:
-    return ", ".join(f'"{enc.ids[i]}"' for i in members)
+def _ids(enc: Encoded, members: Sequence[int]) -> list[str]:
+    return [enc.ids[i] for i in members]
 
 
 def plan_groups(enc: Encoded) -> Plan:
@@ -261,33 +262,34 @@ def plan_groups(enc: Encoded) -> Plan:
     a, b, k = prob.min_size, prob.max_size, prob.min_shared_slots
     n = enc.n
     eligible = np.ones(n, dtype=bool)
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Reason] = {}
     own = popcount(enc.bits)
-    s = "" if k == 1 else "s"
     for i in np.flatnonzero(own < k).tolist():
         eligible[i] = False
-        reasons[i] = (
-            f"has {own[i]} free slot{'' if own[i] == 1 else 's'}; every group needs {k} shared free slot{s}"
-        )
+        reasons[i] = reason("few_free_slots", free=int(own[i]), k=k)
     blocks: dict[int, list[int]] = {}
     for i in range(n):
         blocks.setdefault(int(enc.block[i]), []).append(i)
     for members in blocks.values():
         if len(members) < 2:
             continue
-        why = None
-        common = popcount(np.bitwise_and.reduce(enc.bits[members], axis=0)[None, :])[0]
+        why: str | None = None
+        params: dict[str, int] = {}
+        common = int(popcount(np.bitwise_and.reduce(enc.bits[members], axis=0)[None, :])[0])
         if len(members) > b:
-            why = f"must be together with {len(members) - 1} others (through together pairs), more than a group of {b} holds"
+            why, params = "together_too_many", {"count": len(members) - 1, "max_size": b}
         elif common < k:
-            why = f"must be together with {{others}}, but together they share {common} free slot{'' if common == 1 else 's'}; every group needs {k}"
+            why, params = "together_few_shared_slots", {"shared": common, "k": k}
         elif prob.leaders == "exactly_one" and int(enc.leader[members].sum()) > 1:
-            why = "must be together with {others}, but that puts two leaders in one group; every group has exactly one leader"
+            why = "together_two_leaders"
         if why is not None:
             for i in members:
                 if i not in reasons:
-                    others = _names(enc, [j for j in members if j != i])
-                    reasons[i] = why.replace("{others}", others)
+                    if why == "together_too_many":
+                        reasons[i] = reason(why, **params)
+                    else:
+                        others = _ids(enc, [j for j in members if j != i])
+                        reasons[i] = reason(why, others=others, **params)
                 eligible[i] = False
     degree = np.full(n, n, dtype=np.int64)
     while True:
@@ -301,12 +303,9 @@ def plan_groups(enc: Encoded) -> Plan:
             eligible[i] = False
             d = int(degree[i])
             if d == 0:
-                reasons[i] = f"shares fewer than {k} free slot{s} with anyone"
+                reasons[i] = reason("shares_with_nobody", k=k)
             else:
-                reasons[i] = (
-                    f"shares {k} free slot{s} with only {d} other participant{'' if d == 1 else 's'}; "
-                    f"a group of {a} needs {a - 1}"
-                )
+                reasons[i] = reason("shares_with_few", k=k, count=d, min_size=a)
         # a block goes with its members
         for members in blocks.values():
             if len(members) > 1 and not eligible[members].all():
@@ -314,9 +313,7 @@ def plan_groups(enc: Encoded) -> Plan:
                 for i in members:
                     if eligible[i]:
                         eligible[i] = False
-                        reasons[i] = (
-                            f"must be together with {_names(enc, out)}, who cannot be placed"
-                        )
+                        reasons[i] = reason("together_with_unplaceable", others=_ids(enc, out))
     # leader-bearing units (blocks that contain a leader)
     unit_leader: dict[int, bool] = {}
     for i in np.flatnonzero(eligible).tolist():
@@ -332,23 +329,24 @@ def plan_groups(enc: Encoded) -> Plan:
         lost = n_ok - best
         plain, _ = _best_counts(n_ok, n_lead, leader_units, a, b, "none")
         if best == 0 and n_ok < a:
-            size_reason = (
-                f"{n_ok} participant{'' if n_ok == 1 else 's'} cannot form a group of at least {a}"
-            )
+            size_reason = reason("too_few_for_a_group", count=n_ok, min_size=a)
         elif best < plain and leader_units == 0:
-            size_reason = "no participant who can be placed is a leader; every group needs one"
+            size_reason = reason("no_leader")
         elif best < plain and prob.leaders == "exactly_one" and n_lead > max(counts, default=0):
-            size_reason = (
-                f"{n_lead} leaders for at most {max(counts, default=0)} groups of {a}–{b}; "
-                f"every group has exactly one leader, so {lost} must be left out"
+            size_reason = reason(
+                "too_many_leaders",
+                leaders=n_lead,
+                groups=max(counts, default=0),
+                min_size=a,
+                max_size=b,
+                left_out=lost,
             )
         elif best < plain:
-            size_reason = (
-                f"only {leader_units} leader{'' if leader_units == 1 else 's'} for {n_ok} "
-                f"participants in groups of at most {b}; {lost} must be left out"
+            size_reason = reason(
+                "too_few_leaders", leaders=leader_units, count=n_ok, max_size=b, left_out=lost
             )
         else:
-            size_reason = (
-                f"{n_ok} participants cannot form groups of {a}–{b}; {lost} must be left out"
+            size_reason = reason(
+                "sizes_do_not_fit", count=n_ok, min_size=a, max_size=b, left_out=lost
             )
     return Plan(eligible, reasons, degree, counts, best, size_reason, leader_units)

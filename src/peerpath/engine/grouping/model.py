@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..problem import ProblemError
+from .reasons import Reason
 
 __all__ = [
     "CRITERION_KINDS",
@@ -185,10 +186,16 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class LeftOut:
-    """A participant placed in no group, and why."""
+    """
+    A participant placed in no group, and why: ``reason`` in English, and
+    ``code`` with ``params`` for an application to say it in another
+    language (see :mod:`peerpath.engine.grouping.reasons`).
+    """
 
     participant: str
     reason: str
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +207,9 @@ class GroupResult:
     ``feasible`` is false when no grouping meeting the hard constraints was
     found (``reason`` says why, ``violations`` lists broken rules of an
     evaluated grouping).  ``min_score`` and ``mean_score`` are over groups.
+    ``violation_codes`` and ``warning_codes`` give each violation and warning,
+    in the same order, as a code with parameters
+    (:mod:`peerpath.engine.grouping.reasons`).
     """
 
     feasible: bool
@@ -211,9 +221,29 @@ class GroupResult:
     warnings: tuple[str, ...] = ()
     violations: tuple[str, ...] = ()
     stats: Mapping[str, Any] = field(default_factory=dict)
+    violation_codes: tuple[Reason, ...] = ()
+    warning_codes: tuple[Reason, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready result (see docs/groups.md)."""
+    def to_dict(self, *, codes: bool = True) -> dict[str, Any]:
+        """
+        The JSON-ready result (see docs/groups.md).
+
+        With ``codes`` (the default), each left-out entry also has its
+        ``code`` and ``params``, and ``violation_codes`` and
+        ``warning_codes`` follow ``violations`` and ``warnings``, so that an
+        application can show them in its reader's language. ``peerpath
+        groups`` writes the documented English form (``codes=False``).
+        """
+        result = self._plain_dict()
+        if codes:
+            for entry, x in zip(result["left_out"], self.left_out, strict=True):
+                entry["code"] = x.code
+                entry["params"] = dict(x.params)
+            result["violation_codes"] = [r.to_dict() for r in self.violation_codes]
+            result["warning_codes"] = [r.to_dict() for r in self.warning_codes]
+        return result
+
+    def _plain_dict(self) -> dict[str, Any]:
         return {
             "feasible": self.feasible,
             "reason": self.reason,
