@@ -8,6 +8,9 @@ database of the test's own), never at the pytest test database: a child
 process could not see a test transaction. The steps print what the parent
 needs on stdout (one JSON line, or marker lines it waits for).
 
+``round-setup PARTICIPANTS`` queues a match round large enough that the
+worker takes seconds to solve it.
+
 ``publish ROUND ACTOR [PATTERN NTH]`` is the real service
 (``match_round_publish``). With a pattern it stops, still inside the
 publish transaction, right after the ``NTH`` SQL statement containing
@@ -107,6 +110,74 @@ def publish(round_id: str, actor_id: str, pattern: str = "", nth: str = "0") -> 
     return {"published": len(matches)}
 
 
+def round_setup(participants: str) -> dict[str, Any]:
+    """
+    A tutoring program of ``participants`` ready students (a third mentors) and a
+    match round queued for the worker: big enough that solving it takes seconds.
+    """
+    import random
+
+    from django.test.utils import override_settings
+
+    from factories import make_coordinator, make_course, make_program, make_school
+    from peerpath.core.models import User
+    from peerpath.matching.services import match_round_start
+    from peerpath.people.availability import SLOT_CODES
+    from peerpath.people.models import StudentProfile
+    from peerpath.programs.models import Participant
+
+    _fast_passwords()
+    rng = random.Random(7)
+    school = make_school("Bulk High")
+    coordinator = make_coordinator(school, email="coord@bulk.test")
+    program = make_program(
+        school,
+        coordinator,
+        name="Bulk Tutoring",
+        status="running",
+        consent_age=0,
+        mentor_training_minutes=0,
+    )
+    courses = [make_course(school, f"Course {i}", code=f"C{i:02d}") for i in range(20)]
+    n = int(participants)
+    mentors = n // 3
+    users = User.objects.bulk_create(
+        User(email=f"s{i}@bulk.test", given_name=f"S{i}", organization=school.organization)
+        for i in range(n)
+    )
+    profiles = StudentProfile.objects.bulk_create(
+        StudentProfile(
+            user=user,
+            school=school,
+            grade_level=12 if i < mentors else 9,
+            age_band="18_plus",
+            languages=["en"],
+            interests=rng.sample([f"i{k}" for k in range(30)], 3),
+            availability=sorted(rng.sample(SLOT_CODES, 8)),
+        )
+        for i, user in enumerate(users)
+    )
+    people = Participant.objects.bulk_create(
+        Participant(
+            program=program,
+            student=profile,
+            role="mentor" if i < mentors else "mentee",
+            status="ready",
+            mentor_capacity=2 if i < mentors else None,
+        )
+        for i, profile in enumerate(profiles)
+    )
+    through = Participant.subjects.through
+    through.objects.bulk_create(
+        through(participant_id=p.pk, course_id=c.pk)
+        for i, p in enumerate(people)
+        for c in rng.sample(courses, 3 if i < mentors else 1)
+    )
+    with override_settings(PEERPATH_MATCH_INLINE_LIMIT=0):  # to the worker, as large rounds go
+        match_round = match_round_start(actor=coordinator, program=program)
+    return {"round": match_round.pk, "mentees": n - mentors}
+
+
 def reminder_setup(sessions_per_pair: str) -> dict[str, Any]:
     """The meetings test school (two pairs) with sessions starting within the next hours."""
     import datetime as dt
@@ -142,6 +213,7 @@ def organization(slug: str) -> dict[str, Any]:
 STEPS = {
     "publish-setup": publish_setup,
     "publish": publish,
+    "round-setup": round_setup,
     "reminder-setup": reminder_setup,
     "organization": organization,
 }

@@ -1,5 +1,6 @@
 """
-Kill Peerpath's processes in the middle of a match publish, a roster import and a reminder run.
+Kill Peerpath's processes in the middle of a match publish, a roster import, a reminder
+run and a match round's solve.
 
 Issue 11 ("Trust"): after a restart nothing is half-written and no reminder
 is sent twice. Each test runs the real code in separate OS processes against
@@ -26,6 +27,10 @@ then reads the database directly, as a restarted server would find it:
   same ``Message-ID`` once its claim's lease has run out (at-least-once with a
   stable id, as ``peerpath.meetings.reminders`` promises; the SMTP conversation
   and the database commit cannot be one atomic step).
+* match round (``peerpath worker``) killed while the engine solves a round of
+  thousands: the round is left running with nothing saved; the first worker
+  started after the round's lease has run out queues it again and solves it
+  to the proposal (``peerpath.matching.rounds``).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ from django_tasks_db.models import DBTaskResult
 
 from peerpath.core.models import AuditEntry, User
 from peerpath.matching.models import Match, MatchRound, Proposal
+from peerpath.matching.rounds import LEASE as ROUND_LEASE
 from peerpath.meetings.models import ReminderDelivery
 from peerpath.meetings.reminders import LEASE
 from peerpath.people.models import GuardianLink, StudentProfile
@@ -584,3 +590,65 @@ def test_a_killed_reminder_run_delivers_every_reminder_and_repeats_only_the_one_
         for (status,) in db.rows(f'SELECT "{_c(DBTaskResult, "status")}" FROM "{_t(DBTaskResult)}"')
     )
     assert tasks == {"SUCCESSFUL": len(deliveries), "RUNNING": len(in_flight)}
+
+
+# -- 4. match round solve ----------------------------------------------------------------
+
+
+def _round_state(db: Scratch, round_id: int) -> tuple[str, str, int, int]:
+    """A round's status, progress, attempts and how many proposals it has."""
+    [(status, progress, attempts)] = db.rows(
+        f'SELECT "{_c(MatchRound, "status")}", "{_c(MatchRound, "progress")}",'
+        f' "{_c(MatchRound, "attempts")}" FROM "{_t(MatchRound)}"'
+        f' WHERE "{MatchRound._meta.pk.column}" = {round_id}'
+    )
+    proposals = db.value(
+        f'SELECT COUNT(*) FROM "{_t(Proposal)}" WHERE "{_c(Proposal, "round")}" = {round_id}'
+    )
+    return status, progress, attempts, proposals
+
+
+#: One worker pass; the system checks are skipped (the other tests' workers ran them), which
+#: saves seconds at every start.
+ROUND_WORKER = [str(PEERPATH), "worker", "--once", "--interval", "0", "--skip-checks"]
+
+
+def _worker_at(when: dt.datetime) -> list[str]:
+    """``peerpath worker --once``, its clock moved to ``when`` (and ticking)."""
+    return [
+        sys.executable,
+        "-c",
+        "import sys, time_machine;"
+        f"time_machine.travel({when.timestamp()!r}, tick=True).start();"
+        "from peerpath.config.cli import main; sys.exit(main())",
+        *ROUND_WORKER[1:],
+    ]
+
+
+def test_a_worker_killed_mid_solve_leaves_the_round_for_the_next_worker_to_finish(
+    databases: Databases, tmp_path: Path
+) -> None:
+    db = databases.fresh("round")
+    made = step_result(step(db, tmp_path, "round-setup", 4500))  # about 3 s of work
+    round_id = made["round"]
+    assert _round_state(db, round_id) == ("queued", "Waiting to run", 0, 0)
+
+    # Killed while the engine solves: the round stays running, with nothing of it saved.
+    child = Child(ROUND_WORKER, db, tmp_path)
+    child.wait_until(lambda: _round_state(db, round_id)[:2] == ("running", "Solving"), "the solve")
+    child.kill()
+    assert _round_state(db, round_id) == ("running", "Solving", 1, 0)
+
+    # The first worker after the lease (tests/matching/test_round_lease.py shows that one
+    # started before it leaves the round alone) queues it again and solves it to the proposal.
+    later = dt.datetime.now(dt.UTC) + ROUND_LEASE + dt.timedelta(minutes=1)
+    run_child(_worker_at(later), db, tmp_path)
+    status, progress, attempts, proposals = _round_state(db, round_id)
+    assert (status, progress, attempts) == ("proposed", "", 2)
+    assert proposals == made["mentees"]  # one per mentee: paired, or unmatched with a reason
+    [(restarted_at, error)] = db.rows(
+        f'SELECT "{_c(MatchRound, "restarted_at")}", "{_c(MatchRound, "error")}"'
+        f' FROM "{_t(MatchRound)}" WHERE "{MatchRound._meta.pk.column}" = {round_id}'
+    )
+    assert restarted_at is not None
+    assert error == ""
