@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from peerpath.core.models import User
 from peerpath.matching.forms import GroupSettingsForm
+from peerpath.matching.group_reasons import group_label, round_reasons
 from peerpath.matching.groups import (
     GROUP_CRITERIA,
     OUT,
@@ -107,11 +108,6 @@ def program_groups(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _group_label(name: str) -> str:
-    number = name[1:] if name.startswith("g") and name[1:].isdigit() else name
-    return _("Group %(n)s") % {"n": number}
-
-
 def _round_context(
     group_round: GroupRound, *, before: dict[str, float] | None = None
 ) -> dict[str, Any]:
@@ -127,17 +123,21 @@ def _round_context(
     }
     evaluation = group_round.evaluation or {}
     violations = list(evaluation.get("violations", []))
-    warnings = list(evaluation.get("warnings", []))
     labels = {key: spec.label for key, spec in GROUP_CRITERIA.items()}
-    names = [(g["id"], _group_label(g["id"])) for g in evaluation.get("groups", [])]
+    names = [(g["id"], group_label(g["id"])) for g in evaluation.get("groups", [])]
+    reasons = round_reasons(
+        result=group_round.result,
+        evaluation=evaluation,
+        names={pid: p.student.user.display_name for pid, p in people.items()},
+        labels={key: str(label) for key, label in labels.items()},
+    )
     groups = []
     for g in evaluation.get("groups", []):
-        prefix = f"group {g['id']}:"
         leaders = set(g["leaders"])
         groups.append(
             {
                 "id": g["id"],
-                "label": _group_label(g["id"]),
+                "label": group_label(g["id"]),
                 "score": g["score"],
                 "before": (before or {}).get(g["id"]),
                 "explanation": [
@@ -149,16 +149,15 @@ def _round_context(
                     for pid in g["members"]
                     if pid in people
                 ],
-                "broken": [v[len(prefix) :].strip() for v in violations if v.startswith(prefix)],
-                "warnings": [w[len(prefix) :].strip() for w in warnings if w.startswith(prefix)],
+                "broken": reasons.broken.get(g["id"], []),
+                "warnings": reasons.isolated.get(g["id"], []),
                 "targets": [(gid, label) for gid, label in names if gid != g["id"]],
             }
         )
-    first_reasons = {x["participant"]: x["reason"] for x in group_round.result.get("left_out", [])}
     left_out = [
         {
             "participant": people[x["participant"]],
-            "reason": first_reasons.get(x["participant"]) or _("Taken out by the coordinator"),
+            "reason": reasons.left_out.get(x["participant"]) or _("Taken out by the coordinator"),
         }
         for x in evaluation.get("left_out", [])
         if x["participant"] in people
@@ -168,7 +167,6 @@ def _round_context(
         for pid in group_round.skipped
         if pid in people
     ]
-    pair_rules = [v for v in violations if not v.startswith("group ")]
     return {
         "round": group_round,
         "program": group_round.program,
@@ -178,7 +176,7 @@ def _round_context(
         "targets": names,
         "out": OUT,
         "violations": violations,
-        "pair_rules": pair_rules,
+        "pair_rules": reasons.pair_rules,
         "min_score": evaluation.get("min_score"),
         "mean_score": evaluation.get("mean_score"),
         "settings": group_round.settings_snapshot,
@@ -229,7 +227,7 @@ def group_round_move_view(request: HttpRequest, pk: int) -> HttpResponse:
         notice = (
             _("%(name)s was taken out of every group.") % {"name": name}
             if target == OUT
-            else _("%(name)s moved to %(group)s.") % {"name": name, "group": _group_label(target)}
+            else _("%(name)s moved to %(group)s.") % {"name": name, "group": group_label(target)}
         )
     changed = {
         gid: score
