@@ -93,8 +93,9 @@ SECRET_FIELDS = frozenset({"password", "token_digest", "secret_hash", "nonce_has
 
 #: Secret columns of one model, in addition to :data:`SECRET_FIELDS`: what would
 #: let someone log in as the person (a session key and its signed data, a TOTP
-#: key, a backup code), or what a login form sent (axes keeps the POST and GET
-#: data of a failed attempt; a mistyped password may be among it).
+#: key, a backup code, the hash of a session key), or what a login form sent
+#: (axes keeps a failed attempt's GET and POST data with the password masked:
+#: form machinery such as the CSRF token, not information about the person).
 MODEL_SECRET_FIELDS: dict[str, frozenset[str]] = {
     "core.usersession": frozenset({"session_key", "session_data"}),
     "otp_totp.totpdevice": frozenset({"key"}),
