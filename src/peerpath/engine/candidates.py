@@ -47,6 +47,7 @@ _SAMPLE = 2048
 _MAX_PER_ROW = 256
 _CHUNK = 128  # blocks per chunk of work (fixed, so results do not depend on the workers)
 _PROCESS_PAIRS = 50_000_000  # pairs from which the blocks go to worker processes
+_VIOLATION_CHUNK = 32  # blocks per chunk of the certificate scan
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -176,7 +177,13 @@ def _candidate_job(
     keep_ok = bs >= 0
     bi, bj, bs = bi[keep_ok], bj[keep_ok], bs[keep_ok]
     colmax = blk.max(axis=0)
-    colarg = block_rows[blk.argmax(axis=0)]
+    # the first row reaching each column's maximum, as ``argmax(axis=0)`` gives
+    # but without its slow walk across rows (pairs are in row-major order)
+    first = np.zeros(width, dtype=np.intp)
+    top = np.flatnonzero(ss == colmax[sj])
+    top_cols, at = np.unique(sj[top], return_index=True)
+    first[top_cols] = si[top[at]]
+    colarg = block_rows[first]
     blk[bi, bj] = np.float32(-1)
     left_out = blk.max(axis=0)
     gj = bj.astype(np.intp) if cols is None else cols[bj]
@@ -408,37 +415,14 @@ def find_violations(
         blocks.append(rows[start : start + size])
         start += size
 
-    def work(block_rows: IntArray) -> tuple[IntArray, IntArray, NDArray[np.int64], int, int]:
-        width = int(ncols[block_rows].max())
-        pos = np.arange(width)
-        if col_bound is not None:
-            # a column whose left-out pairs all score <= col_bound cannot violate
-            head = order_b[:width]
-            with np.errstate(invalid="ignore"):
-                pos = pos[col_bound[head] - b[head] > a[block_rows].min() - margin]
-        empty = np.zeros(0, np.intp)
-        if len(pos) == 0:
-            return empty, empty, np.zeros(0, np.int64), 0, 0
-        cols = order_b[pos]
-        si, sj, ss, size = scorer.block_sparse(block_rows, cols)
-        slack = ss - (a[block_rows][si] + b[cols][sj])
-        valid = (lo <= ss) & (pos[sj] < ncols[block_rows][si])
-        strict = int(np.count_nonzero((slack > 0) & valid))
-        near = np.flatnonzero((slack > -margin) & valid)
-        if len(near) == 0:
-            return empty, empty, np.zeros(0, np.int64), size, 0
-        bi, bj, sl = si[near], sj[near], slack[near]
-        order = np.lexsort((-sl, bi))
-        bi, bj, bs = bi[order], bj[order], ss[near][order]
-        first = np.searchsorted(bi, bi, side="left")
-        keep = (np.arange(len(bi)) - first) < max_per_row
-        bi, bj, bs = bi[keep], bj[keep], bs[keep]
-        return block_rows[bi], cols[bj], bs.astype(np.int64), size, strict
-
+    state = (scorer, a, b, order_b, ncols, col_bound, lo, margin, max_per_row, blocks)
+    pairs = int(sum(len(blk) * int(ncols[blk].max()) for blk in blocks))
     out_i, out_j, out_s = [], [], []
     scored = 0
     violated = 0
-    for vi, vj, vs, size, strict in parallel_map(work, blocks):
+    for vi, vj, vs, size, strict in run_chunks(
+        _violation_chunk, state, len(blocks), pairs=pairs, chunk=_VIOLATION_CHUNK
+    ):
         out_i.append(vi)
         out_j.append(vj)
         out_s.append(vs)
@@ -448,3 +432,48 @@ def find_violations(
         empty = np.zeros(0, np.intp)
         return empty, empty, np.zeros(0, np.int64), scored
     return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s), scored
+
+
+def _violation_block(
+    state: tuple[Any, ...], block_rows: IntArray
+) -> tuple[IntArray, IntArray, NDArray[np.int64], int, int]:
+    """Score one block of rows against its cheapest mentors (see :func:`find_violations`)."""
+    scorer, a, b, order_b, ncols, col_bound, lo, margin, max_per_row, _ = state
+    width = int(ncols[block_rows].max())
+    pos = np.arange(width)
+    if col_bound is not None:
+        # a column whose left-out pairs all score <= col_bound cannot violate
+        head = order_b[:width]
+        with np.errstate(invalid="ignore"):
+            pos = pos[col_bound[head] - b[head] > a[block_rows].min() - margin]
+    empty = np.zeros(0, np.intp)
+    if len(pos) == 0:
+        return empty, empty, np.zeros(0, np.int64), 0, 0
+    cols = order_b[pos]
+    si, sj, ss, size = scorer.block_sparse(block_rows, cols)
+    slack = ss - (a[block_rows][si] + b[cols][sj])
+    valid = (lo <= ss) & (pos[sj] < ncols[block_rows][si])
+    strict = int(np.count_nonzero((slack > 0) & valid))
+    near = np.flatnonzero((slack > -margin) & valid)
+    if len(near) == 0:
+        return empty, empty, np.zeros(0, np.int64), size, 0
+    bi, bj, sl = si[near], sj[near], slack[near]
+    order = np.lexsort((-sl, bi))
+    bi, bj, bs = bi[order], bj[order], ss[near][order]
+    first = np.searchsorted(bi, bi, side="left")
+    keep = (np.arange(len(bi)) - first) < max_per_row
+    bi, bj, bs = bi[keep], bj[keep], bs[keep]
+    return block_rows[bi], cols[bj], bs.astype(np.int64), size, strict
+
+
+def _violation_chunk(state: tuple[Any, ...], chunk: list[int]) -> tuple[Any, ...]:
+    """Run the blocks of one chunk and join their violations."""
+    blocks = state[-1]
+    parts = [_violation_block(state, blocks[x]) for x in chunk]
+    return (
+        np.concatenate([np.zeros(0, np.intp), *(p[0] for p in parts)]),
+        np.concatenate([np.zeros(0, np.intp), *(p[1] for p in parts)]),
+        np.concatenate([np.zeros(0, np.int64), *(p[2] for p in parts)]),
+        sum(p[3] for p in parts),
+        sum(p[4] for p in parts),
+    )

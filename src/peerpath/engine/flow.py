@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .candidates import Candidates, find_violations
 from .problem import SCORE_SCALE
@@ -57,8 +59,8 @@ IntArray = NDArray[np.intp]
 I64 = NDArray[np.int64]
 _MAX_ROUNDS = 30
 _WARM_PASSES = 300  # Bellman–Ford passes allowed when checking a warm re-solve
-_WARM_SHARE = 0.5  # a warm re-solve is tried when it keeps at most this share of mentees
-_WARM_RADIUS = 4  # warm re-solves keep arcs within this many times the largest violation
+_WARM_SHARE = 0.9  # a warm re-solve is tried when it frees at most this share of mentees
+_WARM_RADIUS = 1  # warm re-solves keep arcs within this many times the largest violation
 _MARGIN = 0.0  # > 0 also adds pairs this close to violating (fewer rounds, wider scans)
 
 
@@ -221,9 +223,11 @@ def _warm_resolve(
     exceeds the current matching's value by ``gap``.  By LP reduced-cost
     fixing [1]_, no optimal matching uses an arc whose reduced cost under that
     dual exceeds ``gap``, nor unmatches a mentee whose value exceeds ``gap``:
-    either would cost more than the whole gap.  So the mentees left with no
-    such choice keep their mentor, and only the rest is re-solved, which is
-    usually a small fraction.  The caller still certifies the result with
+    either would cost more than the whole gap.  An improving exchange is a
+    cycle of such arcs through an added arc, so only the mentees in a
+    connected component (of those arcs and the current pairs) that holds an
+    added arc can move; the rest keep their mentor, and only the components
+    are re-solved.  The caller still certifies the result with
     :func:`_potentials` on every arc (and falls back to a full solve).
 
     Returns the new ``match``, or None when too little can be fixed to pay off.
@@ -255,9 +259,18 @@ def _warm_resolve(
     keep_arc = r2 <= gap
     own = match[ci] == cj
     matched = match >= 0
-    has_other = np.zeros(n, dtype=bool)
-    has_other[ci[keep_arc & ~own]] = True
-    free = has_other | (matched & (u2 <= gap))  # may move, or may be left unmatched
+    # An improving exchange is a cycle of arcs within the radius through an
+    # added arc, so only the connected components (of those arcs and the
+    # current pairs) that hold an added arc can change.
+    link = keep_arc | own
+    graph = coo_matrix(
+        (np.ones(int(link.sum()), dtype=np.int8), (ci[link], n + cj[link])), shape=(n + m, n + m)
+    )
+    _, label = connected_components(graph, directed=False)
+    hot = np.zeros(int(label.max()) + 1, dtype=bool)
+    hot[label[ci[neg]]] = True
+    free = hot[label[:n]]
+    free[np.bincount(ci, minlength=n) == 0] = False
     if int(free.sum()) > _WARM_SHARE * max(int(np.unique(ci).size), 1):
         return None
     fixed = matched & ~free

@@ -205,6 +205,8 @@ class _SetTerm(_Term):
             self.kind == "category" and self.prefer == "similar"
         )
         if not shares_one:
+            if self.kind in ("overlap", "jaccard"):
+                return self.count(rows, cols, True) >= self.min  # the hard test needs no score
             return super().hard_block(rows, cols)
         # at least one shared element: a nonzero AND, no popcount needed
         anyw: NDArray[np.uint64] | None = None
