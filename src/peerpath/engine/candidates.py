@@ -299,7 +299,7 @@ def candidate_pass(
     rows: IntArray,
     *,
     k: int = 12,
-    per_mentor: int = 2,
+    per_mentor: int = 8,
     seed: int = 0,
 ) -> Candidates:
     """
