@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -49,24 +50,23 @@ def _as_set(value: Any) -> set[str]:
         return set()
     if isinstance(value, str | int | float):
         return {str(value)}
-    return {str(v) for v in value}
+    return set(map(str, value))
 
 
 def _bitsets(
     values: Sequence[set[str]], vocab: Mapping[str, int], words: int
 ) -> NDArray[np.uint64]:
     bits = np.zeros((len(values), words), dtype=np.uint64)
-    rows: list[int] = []
-    codes: list[int] = []
-    for r, items in enumerate(values):
-        for item in items:
-            rows.append(r)
-            codes.append(vocab[item])
-    if rows:
-        code = np.asarray(codes, dtype=np.int64)
+    lengths = np.fromiter(map(len, values), dtype=np.intp, count=len(values))
+    total = int(lengths.sum())
+    if total:
+        code = np.fromiter(
+            map(vocab.__getitem__, chain.from_iterable(values)), dtype=np.int64, count=total
+        )
+        rows = np.repeat(np.arange(len(values), dtype=np.intp), lengths)
         np.bitwise_or.at(
             bits,
-            (np.asarray(rows, dtype=np.intp), code // 64),
+            (rows, code // 64),
             np.left_shift(np.uint64(1), (code % 64).astype(np.uint64)),
         )
     return bits
