@@ -289,6 +289,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PEERPATH_LOG_LEVEL", "INFO")},
+    # ``peerpath worker`` says itself what it ran; django-tasks' own worker would
+    # print "Starting worker … No more tasks" on every turn (every 2 s)
+    "loggers": {"django_tasks_db": {"level": "WARNING"}},
 }
 
 # Background tasks (reminders, large match rounds) are stored in the database
