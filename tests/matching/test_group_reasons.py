@@ -36,6 +36,7 @@ SAMPLES = {
     "groups_full": {},
     "no_group_shares_slots": {"k": 2},
     "no_grouping_places": {},
+    "no_grouping_exists": {},
     "not_placed": {},
     "group_too_small": {"group": "g2", "size": 1, "min_size": 3},
     "group_too_large": {"group": "g2", "size": 7, "max_size": 6},
@@ -50,8 +51,9 @@ NAMES = {"7": "Ivy Park", "8": "Jon Park"}
 
 
 def test_every_engine_code_has_a_translated_sentence():
-    assert TRANSLATED_CODES == REASON_CODES == set(SAMPLES)
-    for code, params in SAMPLES.items():
+    assert REASON_CODES <= TRANSLATED_CODES == set(SAMPLES)
+    for code in sorted(REASON_CODES):
+        params = SAMPLES[code]
         english = reason(code, **params).text
         with translation.override("es"):
             spanish = group_reason_text(code, params, default=english, names=NAMES)

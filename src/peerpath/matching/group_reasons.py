@@ -187,6 +187,9 @@ _TEXT: dict[str, Callable[[_Say], str]] = {
     "no_grouping_places": lambda p: _(
         "no grouping found that places this participant without breaking a rule"
     ),
+    "no_grouping_exists": lambda p: _(
+        "no grouping can meet the rules with everyone placed (an exact search proved it)"
+    ),
     "not_placed": lambda p: _("not placed in any group"),
     "group_too_small": lambda p: (
         ngettext("%(n)s member, fewer than %(min)s", "%(n)s members, fewer than %(min)s", p["size"])
@@ -220,8 +223,8 @@ _TEXT: dict[str, Callable[[_Say], str]] = {
     ),
 }
 
-#: The engine codes this module says in the reader's language (all of them:
-#: ``tests/matching/test_group_reasons.py`` checks).
+#: The engine codes this module says in the reader's language (every code the
+#: engine gives: ``tests/matching/test_group_reasons.py`` checks).
 TRANSLATED_CODES = frozenset(_TEXT)
 
 
