@@ -140,6 +140,7 @@ RULES: dict[str, Rule] = {
     "meetings:program-hours": Rule(MANAGERS, _program),
     # -- groups (Oak Study Groups: Ada leads, Dee is a member) ----------------------------
     "meetings:group": Rule(PAIR | MANAGERS, lambda w: {"pk": w.extra["group"].pk}),
+    "meetings:group-close": Rule(MANAGERS, lambda w: {"pk": w.extra["group"].pk}, post=True),
     "meetings:program-groups": Rule(MANAGERS, lambda w: {"pk": w.extra["groups_program"].pk}),
     "meetings:group-round": Rule(MANAGERS, lambda w: {"pk": w.extra["group_round"].pk}),
     "meetings:group-round-status": Rule(MANAGERS, lambda w: {"pk": w.extra["group_round"].pk}),

@@ -12,9 +12,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,8 +32,9 @@ from peerpath.matching.groups import (
 )
 from peerpath.matching.models import GroupRound
 from peerpath.matching.selectors import group_round_get_managed
-from peerpath.meetings.models import Group
-from peerpath.meetings.services import group_round_publish
+from peerpath.meetings.models import Group, Session
+from peerpath.meetings.selectors import group_get_for_user, sessions_for_group
+from peerpath.meetings.services import group_close, group_round_publish
 from peerpath.people.availability import SLOT_CODES, slot_label
 from peerpath.programs.models import Participant, ParticipantStatus
 from peerpath.programs.selectors import program_get_managed
@@ -260,3 +262,36 @@ def group_round_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
         _("%(n)s groups published; every member was told by e-mail.") % {"n": len(groups)},
     )
     return redirect("meetings:program-groups", pk=group_round.program_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A coordinator closes a group: a confirm page that asks why; members are told by e-mail."""
+    user = _user(request)
+    group, relation = group_get_for_user(user, pk)
+    if relation != "coordinator":
+        raise PermissionDenied(_("Only coordinators close groups."))
+    reason = request.POST.get("reason", "")
+    error = ""
+    if request.method == "POST":
+        try:
+            group_close(actor=user, group=group, reason=reason)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is closed; every member was told by e-mail.") % {"name": group.name},
+            )
+            return redirect("meetings:group", pk=group.pk)
+    upcoming = (
+        sessions_for_group(group)
+        .filter(status=Session.Status.SCHEDULED, starts_at__gt=timezone.now())
+        .count()
+    )
+    return render(
+        request,
+        "meetings/group_close.html",
+        {"group": group, "reason": reason, "error": error, "upcoming": upcoming},
+    )

@@ -781,6 +781,77 @@ def group_round_publish(*, actor: User, group_round: GroupRound) -> list[Group]:
     return created
 
 
+@transaction.atomic
+def group_close(*, actor: User, group: Group, reason: str, now: dt.datetime | None = None) -> Group:
+    """
+    Close a group at the end of the term, or when it dissolves, without blame.
+
+    Only the program's coordinators (or the organization's admins) may close
+    it. The group's sessions that have not started are cancelled with the
+    reason, its board becomes read-only (``messaging.rules``) and the
+    retention period of its messages starts from ``closed_at``. Every member
+    is told by e-mail after commit.
+    """
+    group = (
+        Group.objects.select_for_update(of=("self",))
+        .select_related("program__school__organization")
+        .get(pk=group.pk)
+    )
+    program = group.program
+    if not program_can_manage(actor, program):
+        raise PermissionDenied(_("Only the program's coordinators can close a group."))
+    if group.status != Group.Status.ACTIVE:
+        raise ValidationError(_("This group is already closed."))
+    reason = _clean_reason(reason)
+    now = now or timezone.now()
+    cancelled = list(
+        Session.objects.select_for_update()
+        .filter(group=group, status=Session.Status.SCHEDULED, starts_at__gt=now)
+        .order_by("starts_at", "pk")
+    )
+    for session in cancelled:
+        session.status = Session.Status.CANCELLED
+        session.change_reason = reason
+        session.cancelled_at = now
+        session.sequence += 1
+        session.save(
+            update_fields=["status", "change_reason", "cancelled_at", "sequence", "updated_at"]
+        )
+    group.status = Group.Status.CLOSED
+    group.closed_at = now
+    group.save(update_fields=["status", "closed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="meetings.group.close",
+        target=group,
+        organization=program.school.organization,
+        before={"status": Group.Status.ACTIVE},
+        after={
+            "status": group.status,
+            "closed_at": now,
+            "reason": reason,
+            "cancelled_sessions": [s.pk for s in cancelled],
+        },
+    )
+    url = _site(reverse("meetings:group", args=[group.pk]))
+    for person in people_of(group=group):
+        user = person.user
+        email_on_commit(
+            to=[user.email],
+            template="meetings_group_closed",
+            context={
+                "name": user.get_short_name(),
+                "group": group.name,
+                "program": program.name,
+                "reason": reason,
+                "cancelled": len(cancelled),
+                "url": url,
+            },
+            language=user.preferred_language or None,
+        )
+    return group
+
+
 # --- Goals -------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("matches/<int:pk>/goals/", views.match_goals, name="goals"),
     path("goals/<int:pk>/", views.goal_update, name="goal"),
     path("groups/<int:pk>/", views.group_page, name="group"),
+    path("groups/<int:pk>/close/", group_views.group_close_view, name="group-close"),
     path("programs/<int:pk>/groups/", group_views.program_groups, name="program-groups"),
     path("group-rounds/<int:pk>/", group_views.group_round_review, name="group-round"),
     path(
