@@ -111,4 +111,4 @@ def test_every_code_has_an_english_sentence():
         "group_leader_rule",
         "isolated",
     } <= REASON_CODES
-    assert len(REASON_CODES) == 25
+    assert len(REASON_CODES) == 26

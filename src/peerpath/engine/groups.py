@@ -8,7 +8,11 @@ respected and, where the numbers allow, nobody is the only one of their kind
 in a group; among such groupings, maximise the lowest group score, then the
 mean (the max-min objective of CATME Team-Maker [1]_).  The search is a
 seeded constructive start followed by iterated local search [2]_; see
-:mod:`peerpath.engine.grouping.search` and docs/groups.md.
+:mod:`peerpath.engine.grouping.search` and docs/groups.md.  When it ends
+with a hard rule broken, or with someone left out who may not be, an exact
+phase with CP-SAT [3]_ finds a grouping that meets every hard rule (which
+the local search then improves) or proves that none exists; see
+:mod:`peerpath.engine.grouping.exact`.
 
 >>> from peerpath.engine.groups import GroupProblem, Participant, form_groups
 >>> people = [Participant(f"p{i}", slots={"mon", "tue"}) for i in range(4)]
@@ -24,6 +28,8 @@ References
    Education* 2(1), 1-28.
 .. [2] Lourenço, H. R., Martin, O. C. and Stützle, T. (2003). "Iterated
    local search." In *Handbook of Metaheuristics*, 320-353. Kluwer.
+.. [3] Perron, L. and Didier, F. "CP-SAT." OR-Tools, Google.
+   https://developers.google.com/optimization/cp/cp_solver
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from .grouping.model import (
     validate_group_problem,
 )
 from .grouping.reasons import REASON_CODES, Reason, reason
-from .grouping.search import defaults, search
+from .grouping.search import defaults, repair, search
 from .grouping.state import State
 from .problem import SCORE_SCALE, ProblemError
 
@@ -153,7 +159,7 @@ def _left(pid: str, why: Reason) -> LeftOut:
     return LeftOut(pid, why.text, why.code, why.params)
 
 
-def _left_out(st: State | None, enc: Encoded, plan: Plan) -> list[LeftOut]:
+def _left_out(st: State | None, enc: Encoded, plan: Plan, *, proved: bool = False) -> list[LeftOut]:
     prob = enc.problem
     k = prob.min_shared_slots
     forced = int(plan.eligible.sum()) - plan.placeable
@@ -166,6 +172,8 @@ def _left_out(st: State | None, enc: Encoded, plan: Plan) -> list[LeftOut]:
             continue
         if forced > 0 and plan.size_reason:
             why = plan.size_reason
+        elif proved:
+            why = reason("no_grouping_exists")
         elif st is None or st.G == 0:
             why = reason("no_group_formed")
         else:
@@ -209,12 +217,19 @@ def form_groups(
         input) with members, leaders, shared slots and the score explained by
         criterion; participants left out with the reason; or
         ``feasible=False`` with the reason when no grouping meets the hard
-        constraints.
+        constraints.  When the search breaks a hard rule, or leaves out
+        someone although ``allow_left_out`` is false, CP-SAT looks for a
+        grouping that meets every hard rule (``stats["exact"]`` gives its
+        status and time); if it proves there is none, ``reason`` begins
+        "no grouping can satisfy the rules".  A model too large for it, or
+        a search that reaches ``options.exact_seconds``, leaves the
+        search's answer and reason.
 
     References
     ----------
     See the module docstring: Layton et al. (2010) for the max-min
-    objective, Lourenço, Martin & Stützle (2003) for iterated local search.
+    objective, Lourenço, Martin & Stützle (2003) for iterated local search,
+    Perron & Didier for CP-SAT.
     """
     started = time.perf_counter()
     validate_group_problem(problem)
@@ -222,6 +237,7 @@ def form_groups(
     enc = encode(problem)
     plan = plan_groups(enc)
     best, work = search(enc, plan, seed, options)
+    best = repair(enc, plan, best, seed, options, work)
     restarts, rounds, sample = defaults(int(plan.eligible.sum()), options)
     stats: dict[str, Any] = {
         "participants": enc.n,
@@ -234,18 +250,43 @@ def form_groups(
         "moves": work.moves,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    return _result(enc, plan, best, stats)
+    proved = False
+    if work.exact is not None:
+        stats["exact"] = work.exact.to_dict()
+        proved = work.exact.status == "infeasible" and not problem.allow_left_out
+    return _result(enc, plan, best, stats, proved=proved)
 
 
-def _result(enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any]) -> GroupResult:
+def _rules(prob: GroupProblem) -> str:
+    """The hard rules of ``prob``, for the reason no grouping meets them."""
+    rules = [f"groups of {prob.min_size}–{prob.max_size}"]
+    if prob.min_shared_slots:
+        rules.append(_plural(prob.min_shared_slots, "shared free slot"))
+    if prob.leaders != "none":
+        rules.append(_leader_phrase(prob.leaders))
+    if prob.together:
+        rules.append("together pairs")
+    if prob.apart:
+        rules.append("apart pairs")
+    return ", ".join(rules)
+
+
+def _result(
+    enc: Encoded, plan: Plan, st: State | None, stats: dict[str, Any], *, proved: bool = False
+) -> GroupResult:
     prob = enc.problem
-    left = _left_out(st, enc, plan)
+    left = _left_out(st, enc, plan, proved=proved)
 
     def infeasible(reason: str) -> GroupResult:
         return GroupResult(False, reason, (), tuple(left), 0.0, 0.0, stats=stats)
 
     if enc.n == 0:
         return GroupResult(True, None, (), (), 0.0, 0.0, stats=stats)
+    if proved:
+        return infeasible(
+            f"no grouping can satisfy the rules ({_rules(prob)}) with all "
+            f"{_plural(enc.n, 'participant')} placed"
+        )
     if st is None or st.G == 0:
         if plan.eligible.any() and plan.size_reason:
             return infeasible(f"no group can be formed: {plan.size_reason.text}")

@@ -165,11 +165,16 @@ class SearchOptions:
     perturbation and local search; ``sample`` caps how many other
     participants a group's moves are tried with (all of them when fewer).
     ``None`` picks a default from the problem's size (see docs/groups.md).
+    ``exact_seconds`` limits the exact phase that runs when the search
+    breaks a hard rule or leaves out someone who may not be (CP-SAT,
+    :mod:`peerpath.engine.grouping.exact`), in the solver's deterministic
+    seconds (``None``: 10; 0 turns it off).
     """
 
     restarts: int | None = None
     rounds: int | None = None
     sample: int | None = None
+    exact_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

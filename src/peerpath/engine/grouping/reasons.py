@@ -29,6 +29,7 @@ Left out (``GroupResult.left_out``):
 ``groups_full``
 ``no_group_shares_slots``      ``k``
 ``no_grouping_places``
+``no_grouping_exists``
 ``not_placed``
 =============================  ==============================================
 
@@ -127,6 +128,9 @@ _ENGLISH: dict[str, Callable[..., str]] = {
     ),
     "no_grouping_places": lambda: (
         "no grouping found that places this participant without breaking a rule"
+    ),
+    "no_grouping_exists": lambda: (
+        "no grouping can meet the rules with everyone placed (an exact search proved it)"
     ),
     "not_placed": lambda: "not placed in any group",
     # rules broken

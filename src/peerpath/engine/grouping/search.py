@@ -54,10 +54,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .encode import Encoded, Plan, popcount
+from .exact import ExactOutcome, solve_exact
 from .model import SearchOptions
 from .state import BIG, State
 
-__all__ = ["SearchStats", "construct", "defaults", "dissolve_short", "local_search", "search"]
+__all__ = [
+    "EXACT_SECONDS",
+    "SearchStats",
+    "construct",
+    "defaults",
+    "dissolve_short",
+    "local_search",
+    "repair",
+    "search",
+]
+
+EXACT_SECONDS = 10.0
+"""Default deterministic time limit of the exact phase (``SearchOptions.exact_seconds``)."""
 
 IntArray = NDArray[np.int64]
 
@@ -71,6 +84,7 @@ class SearchStats:
     evaluations: int = 0
     moves: int = 0
     group_counts: list[int] = field(default_factory=list)
+    exact: ExactOutcome | None = None
 
 
 def _units(enc: Encoded, eligible: NDArray[np.bool_]) -> list[list[int]]:
@@ -474,3 +488,57 @@ def search(
         if _better(st, best):
             best = st
     return best, stats
+
+
+def _needs_exact(st: State | None, plan: Plan, allow_left_out: bool) -> bool:
+    """
+    Whether the search's best grouping falls short of a feasible one that may exist.
+
+    Not when no group count works, nor when the plan already shows that
+    someone cannot be placed and nobody may be left out (the reason is
+    proved); otherwise when a hard rule is broken, a group is short, or
+    someone placeable is left out while nobody may be.
+    """
+    if st is None:
+        return False
+    if not allow_left_out:
+        if plan.reasons or plan.placeable < int(plan.eligible.sum()):
+            return False
+        return bool(st.hard or st.missing or st.bench)
+    return bool(st.hard or st.missing)
+
+
+def repair(
+    enc: Encoded,
+    plan: Plan,
+    best: State | None,
+    seed: int,
+    options: SearchOptions,
+    stats: SearchStats,
+) -> State | None:
+    """
+    Replace a grouping that breaks a hard rule, or leaves out someone who may
+    not be, with the exact phase's grouping improved by local search.
+
+    The exact phase (:func:`.exact.solve_exact`, CP-SAT) runs only when
+    :func:`_needs_exact` says so, within ``options.exact_seconds``
+    (deterministic seconds; 0 turns it off).  Its grouping meets every hard
+    rule; the descent and ``rounds`` rounds of iterated local search then
+    raise the scores, and never accept a move that breaks a rule, leaves a
+    group short or someone out (those rank first in the search key).  The
+    outcome is kept in ``stats.exact``; the search's grouping is returned
+    when the exact phase finds nothing better.
+    """
+    seconds = EXACT_SECONDS if options.exact_seconds is None else options.exact_seconds
+    if seconds <= 0 or not _needs_exact(best, plan, enc.problem.allow_left_out):
+        return best
+    outcome = solve_exact(enc, plan, hint=best, seed=seed, seconds=seconds)
+    stats.exact = outcome
+    if outcome.group_of is None or outcome.n_groups == 0:
+        return best
+    st = State(enc, outcome.group_of, outcome.n_groups, plan.eligible)
+    rng = np.random.default_rng(seed)
+    _, rounds, sample = defaults(int(plan.eligible.sum()), options)
+    local_search(st, rng, sample, stats=stats)
+    st = _iterate(st, rng, sample, rounds, stats)
+    return st if _better(st, best) else best
