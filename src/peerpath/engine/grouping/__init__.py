@@ -11,6 +11,9 @@ Internals of group formation; the public API is :mod:`peerpath.engine.groups`.
     vectorised evaluation of moves and swaps.
 ``search``
     The constructive start and the iterated local search.
+``exact``
+    CP-SAT: a grouping meeting every hard rule when the search found none,
+    or a proof that none exists.
 """
 
 __all__: list[str] = []
