@@ -18,6 +18,7 @@ from peerpath.meetings.services import group_close, group_create, session_schedu
 from peerpath.messaging.models import Message
 from peerpath.messaging.services import message_send
 from peerpath.privacy.retention import retention_purge
+from peerpath.programs.models import Participant
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +105,36 @@ def test_close_sets_closed_at_audits_and_tells_each_member_once_after_commit(
         "status": "closed",
         "closed_at": CLOSED.isoformat(),
         "reason": "The term has ended.",
+        "regroup": False,
         "cancelled_sessions": [],
     }
+
+
+@pytest.mark.parametrize(("regroup", "after"), [(True, "ready"), (False, "closed")])
+def test_members_placed_by_a_round_are_ready_again_or_leave_unless_grouped_elsewhere(
+    world, study_group, regroup, after
+):
+    members = {
+        m.participant.student.user.given_name: m.participant for m in study_group.members.all()
+    }
+    Participant.objects.filter(pk__in=[p.pk for p in members.values()]).update(status="matched")
+    # Mia is also in another active group: her place there keeps her matched
+    other = group_create(
+        actor=world.coordinator,
+        program=study_group.program,
+        name="Geometry circle",
+        leaders=[members["Lea"]],
+        members=[members["Mia"]],
+    )
+    group_close(actor=world.coordinator, group=study_group, reason="Term over.", regroup=regroup)
+    status = dict(
+        Participant.objects.filter(pk__in=[p.pk for p in members.values()]).values_list(
+            "student__user__given_name", "status"
+        )
+    )
+    assert status == {"Max": after, "Mia": "matched", "Lea": "matched"}
+    other.refresh_from_db()
+    assert other.status == "active"
 
 
 def test_future_sessions_are_cancelled_with_the_reason_and_past_ones_kept(

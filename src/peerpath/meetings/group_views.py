@@ -276,7 +276,9 @@ def group_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            group_close(actor=user, group=group, reason=reason)
+            group_close(
+                actor=user, group=group, reason=reason, regroup=request.POST.get("regroup") == "on"
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:

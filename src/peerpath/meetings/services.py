@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -782,7 +783,14 @@ def group_round_publish(*, actor: User, group_round: GroupRound) -> list[Group]:
 
 
 @transaction.atomic
-def group_close(*, actor: User, group: Group, reason: str, now: dt.datetime | None = None) -> Group:
+def group_close(
+    *,
+    actor: User,
+    group: Group,
+    reason: str,
+    regroup: bool = False,
+    now: dt.datetime | None = None,
+) -> Group:
     """
     Close a group at the end of the term, or when it dissolves, without blame.
 
@@ -791,6 +799,11 @@ def group_close(*, actor: User, group: Group, reason: str, now: dt.datetime | No
     reason, its board becomes read-only (``messaging.rules``) and the
     retention period of its messages starts from ``closed_at``. Every member
     is told by e-mail after commit.
+
+    A member placed by a group round (status *matched*) who is in no other
+    active group or match becomes *ready* to be grouped again when
+    ``regroup`` is true, and ends the program (*closed*) otherwise, as a
+    closed match does with its ``rematch`` choice.
     """
     group = (
         Group.objects.select_for_update(of=("self",))
@@ -820,6 +833,24 @@ def group_close(*, actor: User, group: Group, reason: str, now: dt.datetime | No
     group.status = Group.Status.CLOSED
     group.closed_at = now
     group.save(update_fields=["status", "closed_at", "updated_at"])
+    for member in group.members.select_related("participant").order_by("pk"):
+        participant = member.participant
+        elsewhere = (
+            GroupMember.objects.filter(participant=participant, group__status=Group.Status.ACTIVE)
+            .exclude(group=group)
+            .exists()
+            or Match.objects.filter(status=Match.Status.ACTIVE)
+            .filter(Q(mentor=participant) | Q(mentee=participant))
+            .exists()
+        )
+        if elsewhere or participant.status != ParticipantStatus.MATCHED:
+            continue
+        participant_transition(
+            actor=actor,
+            participant=participant,
+            to_status=ParticipantStatus.READY if regroup else ParticipantStatus.CLOSED,
+            reason=_("Group closed: %(name)s") % {"name": group.name},
+        )
     audit_record(
         actor=actor,
         action="meetings.group.close",
@@ -830,6 +861,7 @@ def group_close(*, actor: User, group: Group, reason: str, now: dt.datetime | No
             "status": group.status,
             "closed_at": now,
             "reason": reason,
+            "regroup": regroup,
             "cancelled_sessions": [s.pk for s in cancelled],
         },
     )
