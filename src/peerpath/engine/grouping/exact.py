@@ -36,7 +36,7 @@ The solver runs on one worker with a fixed seed and a *deterministic* time
 limit (``max_deterministic_time``), so the same problem, seed and options
 give the same answer on any machine (a busy machine takes longer, not
 less far: on the shared 2-core development machine one deterministic second
-took up to four wall-clock seconds); a wall-clock limit twenty times as
+took up to five wall-clock seconds); a wall-clock limit twenty times as
 long only guards against a stalled machine.  Models with more than
 :data:`EXACT_MAX_TERMS` variables and slot clauses (about 400 participants
 over 40 weekly slots) are not built: building one takes seconds of Python
