@@ -78,7 +78,7 @@ def test_import_roster_unknown_organization_exits_2(db: Any) -> None:
 def _peerpath(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("peerpath")
     return subprocess.run(
-        [str(script), *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        [str(script), *args], capture_output=True, text=True, env=env, timeout=180, check=False
     )
 
 
