@@ -42,12 +42,12 @@ from .scoring import DenseScorer
 __all__ = ["Candidates", "candidate_pass", "find_violations", "parallel_map", "run_chunks"]
 
 IntArray = NDArray[np.intp]
-_BLOCK_ELEMENTS = 1 << 17
+_BLOCK_ELEMENTS = 1 << 19  # pairs per block: larger blocks pay the per-call overhead less often
 _SAMPLE = 2048
 _MAX_PER_ROW = 256
 _CHUNK = 128  # blocks per chunk of work (fixed, so results do not depend on the workers)
 _PROCESS_PAIRS = 50_000_000  # pairs from which the blocks go to worker processes
-_VIOLATION_CHUNK = 32  # blocks per chunk of the certificate scan
+_VIOLATION_CHUNK = 8  # blocks per chunk of the certificate scan
 
 T = TypeVar("T")
 R = TypeVar("R")
