@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .problem import SCORE_SCALE, Criterion, Problem
+from .reasons import Reason, pair_reason
 
 __all__ = ["DISALLOWED", "DenseScorer", "Scorer", "SparseScorer", "build_scorer"]
 
@@ -151,9 +152,9 @@ class _Term:
         assert ok is not None
         return ok
 
-    def describe_failure(self) -> str:
+    def describe_failure(self) -> Reason:
         """Say why this hard criterion excludes every mentor (for reasons)."""
-        return f'hard criterion "{self.name}" excludes every mentor'
+        return pair_reason("hard_excludes_all", criterion=self.name)
 
 
 class _SetTerm(_Term):
@@ -257,21 +258,13 @@ class _SetTerm(_Term):
                 ok = good
         return contrib.astype(np.float32, copy=False), ok
 
-    def describe_failure(self) -> str:
+    def describe_failure(self) -> Reason:
         field = self.crit.mentee_field
         if self.kind in ("overlap", "jaccard"):
-            need = self.min
-            what = (
-                f"at least {need} of the mentee's {field}"
-                if need != 1
-                else f"any of the mentee's {field}"
-            )
-            return f'hard criterion "{self.name}" excludes every mentor: no mentor shares {what}'
+            return pair_reason("hard_no_shared", criterion=self.name, field=field, min=self.min)
         if self.prefer == "similar":
-            return f'hard criterion "{self.name}" excludes every mentor: no mentor has the same {field}'
-        return (
-            f'hard criterion "{self.name}" excludes every mentor: no mentor has a different {field}'
-        )
+            return pair_reason("hard_no_same", criterion=self.name, field=field)
+        return pair_reason("hard_no_different", criterion=self.name, field=field)
 
 
 class _GapTerm(_Term):
@@ -319,12 +312,20 @@ class _GapTerm(_Term):
             return np.broadcast_to(t <= 0, (len(rows), len(xb)))
         return super().hard_block(rows, cols)
 
-    def describe_failure(self) -> str:
-        field = self.crit.mentor_field
-        return (
-            f'hard criterion "{self.name}" excludes every mentor: no mentor\'s {field} is '
-            f"{self.lo:g} to {self.hi:g} above the mentee's"
+    def describe_failure(self) -> Reason:
+        return pair_reason(
+            "hard_gap",
+            criterion=self.name,
+            field=self.crit.mentor_field,
+            min=_plain_number(self.lo),
+            max=_plain_number(self.hi),
         )
+
+
+def _plain_number(value: np.float32) -> int | float:
+    """A JSON number for a reason's parameter: 1, not 1.0."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def _number(value: Any) -> float:
@@ -412,8 +413,8 @@ class _PreferenceTerm(_Term):
         )
         return contrib.astype(np.float32), ok
 
-    def describe_failure(self) -> str:
-        return f'hard criterion "{self.name}" excludes every mentor: no mutually listed mentor'
+    def describe_failure(self) -> Reason:
+        return pair_reason("hard_no_mutual_listing", criterion=self.name)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -693,11 +694,12 @@ class DenseScorer(Scorer):
                 return term.xa, term.xb, float(term.lo), float(term.hi)
         return None
 
-    def describe_failure(self, name: str) -> str:
+    def describe_failure(self, name: str) -> Reason:
+        """Say why the hard criterion ``name`` excludes every mentor (for reasons)."""
         for term in self.all_terms:
             if term.name == name:
                 return term.describe_failure()
-        return f'hard criterion "{name}" excludes every mentor'
+        return pair_reason("hard_excludes_all", criterion=name)
 
 
 class SparseScorer(Scorer):

@@ -31,10 +31,19 @@ from .candidates import Candidates, candidate_pass, parallel_map
 from .flow import solve_fair, solve_optimal
 from .greedy import greedy
 from .problem import SCORE_SCALE, Problem, validate_problem
+from .reasons import PAIR_REASON_CODES, Reason, pair_reason
 from .scoring import DenseScorer, SparseScorer, build_scorer
 from .stable import deferred_acceptance, derived_lists, explicit_lists, index_lists
 
-__all__ = ["MODES", "Assignment", "MatchResult", "Unmatched", "solve"]
+__all__ = [
+    "MODES",
+    "PAIR_REASON_CODES",
+    "Assignment",
+    "MatchResult",
+    "Reason",
+    "Unmatched",
+    "solve",
+]
 
 MODES = ("optimal", "fair", "stable", "greedy")
 
@@ -54,10 +63,16 @@ class Assignment:
 
 @dataclass(frozen=True, slots=True)
 class Unmatched:
-    """A mentee left without a mentor, and why."""
+    """
+    A mentee left without a mentor, and why: ``reason`` in English, and
+    ``code`` with ``params`` for an application to say it in another language
+    (see :mod:`.reasons`).
+    """
 
     mentee: str
     reason: str
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +93,22 @@ class MatchResult:
     optimal: bool
     stats: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready result (see docs/matching.md)."""
+    def to_dict(self, *, codes: bool = False) -> dict[str, Any]:
+        """
+        The JSON-ready result (see docs/matching.md).
+
+        With ``codes``, each unmatched entry also has its reason's ``code``
+        and ``params`` (:mod:`.reasons`), so that an application can say it in
+        its reader's language; without (the default, and ``peerpath solve``),
+        it is the documented English form.
+        """
+        unmatched: list[dict[str, Any]] = [
+            {"mentee": u.mentee, "reason": u.reason} for u in self.unmatched
+        ]
+        if codes:
+            for entry, u in zip(unmatched, self.unmatched, strict=True):
+                entry["code"] = u.code
+                entry["params"] = dict(u.params)
         return {
             "mode": self.mode,
             "optimal": self.optimal,
@@ -95,7 +124,7 @@ class MatchResult:
                 }
                 for a in self.assignments
             ],
-            "unmatched": [{"mentee": u.mentee, "reason": u.reason} for u in self.unmatched],
+            "unmatched": unmatched,
             "stats": dict(self.stats),
         }
 
@@ -271,7 +300,8 @@ def _build_result(
     unmatched_rows = np.flatnonzero(final < 0)
     reasons = _reasons(problem, scorer, mode, unmatched_rows, cap, n_allowed)
     unmatched = tuple(
-        Unmatched(problem.mentees[i].id, reasons[p]) for p, i in enumerate(unmatched_rows.tolist())
+        Unmatched(problem.mentees[i].id, reasons[p].text, reasons[p].code, reasons[p].params)
+        for p, i in enumerate(unmatched_rows.tolist())
     )
     total = int(units.sum())
     return MatchResult(
@@ -286,10 +316,10 @@ def _build_result(
 
 
 _FULL = {
-    "optimal": "every compatible mentor ({n}) is full, and no reassignment can match more mentees",
-    "fair": "every compatible mentor ({n}) is full, and no reassignment can match more mentees",
-    "stable": "every compatible mentor ({n}) is full with mentees it ranks higher",
-    "greedy": "every compatible mentor ({n}) was full when this mentee's turn came",
+    "optimal": "compatible_full",
+    "fair": "compatible_full",
+    "stable": "compatible_full_ranked",
+    "greedy": "compatible_full_at_turn",
 }
 
 
@@ -300,18 +330,18 @@ def _reasons(
     rows: IntArray,
     cap: NDArray[np.int64],
     n_allowed: NDArray[np.int64] | None,
-) -> list[str]:
+) -> list[Reason]:
     """A specific reason for each unmatched mentee in ``rows``."""
     if len(rows) == 0:
         return []
     m = scorer.m
     if m == 0:
-        return ["there are no mentors"] * len(rows)
+        return [pair_reason("no_mentors")] * len(rows)
     explicit = mode == "stable" and problem.preferences is not None
     if n_allowed is None:
         n_allowed = np.zeros(scorer.n, dtype=np.int64)
         n_allowed[rows] = _count_allowed(scorer, rows)
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     zero = rows[n_allowed[rows] == 0]
     detail_reason = _no_mentor_reasons(problem, scorer, zero, explicit)
     no_room = not (cap > 0).any()
@@ -320,15 +350,11 @@ def _reasons(
         if count == 0:
             reasons.append(detail_reason[i])
         elif no_room:
-            reasons.append(
-                f"every compatible mentor ({count}) is already full (existing load or locked pairs)"
-            )
+            reasons.append(pair_reason("compatible_already_full", count=count))
         elif explicit:
-            reasons.append(
-                f"every mutually acceptable mentor ({count}) is full with mentees it ranks higher"
-            )
+            reasons.append(pair_reason("acceptable_full_ranked", count=count))
         else:
-            reasons.append(_FULL[mode].format(n=count))
+            reasons.append(pair_reason(_FULL[mode], count=count))
     return reasons
 
 
@@ -343,22 +369,18 @@ def _count_allowed(scorer: DenseScorer | SparseScorer, rows: IntArray) -> NDArra
 
 def _no_mentor_reasons(
     problem: Problem, scorer: DenseScorer | SparseScorer, rows: IntArray, explicit: bool
-) -> dict[int, str]:
-    out: dict[int, str] = {}
+) -> dict[int, Reason]:
+    out: dict[int, Reason] = {}
     if len(rows) == 0:
         return out
     if explicit:
         for i in rows.tolist():
-            out[i] = "no mutually acceptable mentor (a pair must be listed by both sides)"
+            out[i] = pair_reason("no_mutually_acceptable")
         return out
     if isinstance(scorer, SparseScorer):
         listed = np.bincount(scorer.listed_table.i, minlength=scorer.n)
         for i in rows.tolist():
-            out[i] = (
-                "every listed mentor is a forbidden pair"
-                if listed[i]
-                else "no allowed pair is listed for this mentee"
-            )
+            out[i] = pair_reason("listed_all_forbidden" if listed[i] else "no_listed_pair")
         return out
     size = max(1, (1 << 20) // max(scorer.m, 1))
     for start in range(0, len(rows), size):
@@ -367,7 +389,7 @@ def _no_mentor_reasons(
         forbidden = detail.get("forbidden")
         for r, i in enumerate(part.tolist()):
             if forbidden is not None and forbidden[r].all():
-                out[i] = "every mentor is a forbidden pair"
+                out[i] = pair_reason("all_forbidden")
                 continue
             passing = np.ones(scorer.m, dtype=bool)
             named = None
@@ -379,8 +401,7 @@ def _no_mentor_reasons(
             if named is not None:
                 out[i] = scorer.describe_failure(named)
             elif passing.any():
-                out[i] = "every mentor that passes the hard criteria is a forbidden pair"
+                out[i] = pair_reason("passing_all_forbidden")
             else:
-                names = ", ".join(f'"{n}"' for n in scorer.hard_names)
-                out[i] = f"no mentor passes all hard criteria together ({names})"
+                out[i] = pair_reason("hard_combined", criteria=list(scorer.hard_names))
     return out
