@@ -21,6 +21,7 @@ from django.test.utils import override_settings
 
 from peerpath.core.models import AuditEntry, Role, RoleAssignment, User
 from peerpath.demo.catalogue import STUDENT_DOMAIN
+from peerpath.demo.groups import BOARD, PILOT_CLOSE_REASON, build_group_plan, group_rng
 from peerpath.demo.plan import build_plan
 from peerpath.demo.roster import build_guardians, build_students
 from peerpath.demo.seed import (
@@ -62,7 +63,8 @@ def _plan() -> list[tuple[str, str, str, str]]:
     rng = random.Random(SEED)
     students = build_students(rng, count=STUDENTS, today=TODAY)
     build_guardians(rng, students)
-    return sorted((e.program, e.student_email, e.role, e.status) for e in build_plan(rng, students))
+    plan = build_plan(rng, students) + build_group_plan(group_rng(SEED), students)
+    return sorted((e.program, e.student_email, e.role, e.status) for e in plan)
 
 
 @pytest.mark.django_db
@@ -151,8 +153,12 @@ def test_database_follows_the_seeded_plan(demo: DemoSummary) -> None:
             "program__program_type", "student__user__email", "role", "status"
         )
     )
-    keys = {"peer_tutoring": "tutoring", "one_to_one": "mentoring"}
-    assert [(keys[t], e, r, s) for t, e, r, s in stored] == _plan()
+    keys = {"peer_tutoring": "tutoring", "one_to_one": "mentoring", "study_groups": "groups"}
+    # The study circles' participants were planned "ready"; the formation round placed them.
+    planned = [
+        (k, e, r, "matched" if k == "groups" and s == "ready" else s) for k, e, r, s in _plan()
+    ]
+    assert sorted((keys[t], e, r, s) for t, e, r, s in stored) == planned
 
 
 def test_same_seed_gives_the_same_school_and_another_seed_does_not() -> None:
@@ -198,10 +204,14 @@ def test_only_demo_logins_have_a_password(demo: DemoSummary) -> None:
 
 
 @pytest.mark.django_db
-def test_coordinator_manages_both_programs(demo: DemoSummary) -> None:
+def test_coordinator_manages_every_program(demo: DemoSummary) -> None:
     coordinator = User.objects.get(email="coordinator@riverbend.example")
     names = set(program_list_managed(coordinator).values_list("name", flat=True))
-    assert names == {"Peer Tutoring — Math & Science", "Ninth-Grade Mentoring"}
+    assert names == {
+        "Peer Tutoring — Math & Science",
+        "Ninth-Grade Mentoring",
+        "Ninth-Grade Study Circles",
+    }
 
 
 @pytest.mark.django_db
@@ -240,9 +250,10 @@ def test_semester_follows_the_school_calendar() -> None:
 def test_matched_and_closed_participants_have_real_matches(demo: DemoSummary) -> None:
     from peerpath.matching.models import Match
 
-    for participant in Participant.objects.filter(status="matched", role="mentee"):
+    paired = Participant.objects.exclude(program__program_type="study_groups")
+    for participant in paired.filter(status="matched", role="mentee"):
         assert Match.objects.filter(mentee=participant, status="active").count() == 1
-    for participant in Participant.objects.filter(status="closed", role="mentee"):
+    for participant in paired.filter(status="closed", role="mentee"):
         # Closed mentees were paired with mentors planned as closed where any had room.
         assert not Match.objects.filter(mentee=participant, status="active").exists()
     for closed in Match.objects.filter(status="closed"):
@@ -275,3 +286,63 @@ def test_pairs_have_met_and_the_school_sent_outcomes_for_two_terms(demo: DemoSum
     report = impact_report(program, baseline=baseline, outcome=outcome, role="mentee")
     assert report.with_baseline == report.participants > 0
     assert report.pool > report.participants  # non-participants to compare with
+
+
+@pytest.mark.django_db
+def test_study_circles_were_formed_by_a_published_round(demo: DemoSummary) -> None:
+    from peerpath.matching.models import GroupRound, GroupSettings
+    from peerpath.meetings.models import Group, GroupMember
+
+    program = Program.objects.get(program_type="study_groups")
+    assert program.name == "Ninth-Grade Study Circles"
+    assert program.status == "running"
+    summary = next(p for p in demo.programs if p.name == program.name)
+    assert summary.groups == {
+        "active": Group.objects.filter(program=program).count() - 1,
+        "closed": 1,
+    }
+    participants = Participant.objects.filter(program=program)
+    assert 20 <= participants.count() <= 40
+    assert {"mentor", "mentee"} == set(participants.values_list("role", flat=True))
+    assert all(readiness_missing(p) == [] for p in participants)
+
+    settings = GroupSettings.objects.get(program=program)
+    assert (settings.min_size, settings.max_size, settings.leaders) == (4, 6, "at_least_one")
+    assert settings.min_shared_slots >= 1
+    group_round = GroupRound.objects.get(program=program)
+    assert group_round.status == "published"
+    active = Group.objects.filter(program=program, status="active").order_by("pk")
+    # The active groups are exactly the round's groups: none was made by hand.
+    assert sorted(
+        sorted(str(pk) for pk in g.members.values_list("participant_id", flat=True)) for g in active
+    ) == sorted(sorted(members) for members in group_round.groups.values())
+    assert len(active) >= 3
+    for group in active:
+        members = list(group.members.select_related("participant__application"))
+        assert settings.min_size <= len(members) <= settings.max_size
+        assert any(m.role == GroupMember.Role.LEADER for m in members)
+        assert all(m.participant.status == "matched" for m in members)
+        slots = [set(m.participant.application.availability) for m in members]
+        assert len(set.intersection(*slots)) >= settings.min_shared_slots
+    assert not participants.filter(status="ready").exists()  # everyone was placed
+
+
+@pytest.mark.django_db
+def test_a_pilot_circle_was_closed_and_a_new_circle_has_a_board(demo: DemoSummary) -> None:
+    from peerpath.meetings.models import Group
+    from peerpath.messaging.models import Message
+
+    program = Program.objects.get(program_type="study_groups")
+    closed = Group.objects.get(program=program, status="closed")
+    assert closed.closed_at is not None
+    assert closed.closed_at.date() < program.term_start
+    closing = AuditEntry.objects.get(action="meetings.group.close", target_id=str(closed.pk))
+    assert closing.after["reason"] == PILOT_CLOSE_REASON
+    assert Message.objects.filter(thread__group=closed).count() == 2
+
+    board = Message.objects.filter(thread__group__status="active", thread__group__program=program)
+    assert board.count() == len(BOARD)
+    group = board.first().thread.group  # type: ignore[union-attr]
+    members = set(group.members.values_list("participant__student__user", flat=True))
+    assert set(board.values_list("author", flat=True)) <= members
+    assert AuditEntry.objects.filter(action="matching.group_round.start").count() == 1

@@ -554,6 +554,53 @@ MENTORING = ProgramSpec(
 
 PROGRAMS: tuple[ProgramSpec, ...] = (TUTORING, MENTORING)
 
+# Not in PROGRAMS: the study circles are formed by a group round, not paired
+# (see :mod:`peerpath.demo.groups`).
+STUDY_GROUPS = ProgramSpec(
+    key="groups",
+    name="Ninth-Grade Study Circles",
+    program_type="study_groups",
+    status="running",
+    description=(
+        "Small study circles of ninth graders, each with an upperclass peer leader, meet "
+        "once a week in the library to go over homework, prepare for unit tests and "
+        "share what works. Circles are formed by Peerpath from everyone's free times, so "
+        "every circle has at least one period its members can all make."
+    ),
+    objectives=(
+        "Ninth graders have a regular time and a group to study with.\n"
+        "Members hand in homework on time and prepare for tests together."
+    ),
+    guidelines=(
+        "Meet once a week for 45 minutes at the time your circle shares.\n"
+        "Peer leaders keep the circle on task; they are not teachers.\n"
+        "Use the circle's board to plan, not to share phone numbers or addresses."
+    ),
+    eligibility_notes=(
+        "Members: ninth graders. Peer leaders: juniors and seniors in good standing "
+        "who have completed the leader training."
+    ),
+    mentor_grades=(11, 12),
+    mentee_grades=(9, 9),
+    capacity=1,
+    cadence="weekly",
+    session_minutes=45,
+    mentors_per_640=6,
+    mentees_per_640=24,
+    mentor_commitment="Lead a 45-minute circle every week for the semester, plus training.",
+    mentee_commitment="Come to your circle every week with the homework you want to work on.",
+    terms=(
+        "Ninth-Grade Study Circles places your child in a small study group of ninth "
+        "graders led by a trained eleventh- or twelfth-grade student. Circles meet for "
+        "45 minutes once a week on campus, and members may post on their circle's board "
+        "in Peerpath, which staff can review. You may withdraw your consent at any time "
+        "from the link in the confirmation e-mail."
+    ),
+    mentor_min_subject_grade=None,
+    mentor_training_minutes=60,
+    status_weights=(("ready", 1.0),),
+)
+
 # Goals written the way students write them; ``{course}`` is filled in.
 TUTEE_GOALS: tuple[str, ...] = (
     "Bring my {course} grade up to a B by the end of the semester.",
@@ -660,6 +707,10 @@ SCREENING_ITEMS: dict[str, tuple[ScreeningItemSpec, ...]] = {
         ScreeningItemSpec("Interview with the coordinator", "interview", "mentor"),
         ScreeningItemSpec("Code of conduct signed", "code_of_conduct", "all"),
     ),
+    "groups": (
+        ScreeningItemSpec("Teacher recommendation", "reference", "mentor"),
+        ScreeningItemSpec("Code of conduct signed", "code_of_conduct", "all"),
+    ),
 }
 
 # Training modules (starter curriculum slugs) each program requires, by role.
@@ -670,5 +721,8 @@ REQUIRED_MODULES: dict[str, dict[str, tuple[str, ...]]] = {
     "mentoring": {
         "mentor": ("confidentiality-and-its-limits", "boundaries"),
         "mentee": ("mentee-orientation",),
+    },
+    "groups": {
+        "mentor": ("communication-and-active-listening",),
     },
 }

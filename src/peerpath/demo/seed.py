@@ -16,7 +16,7 @@ import datetime as dt
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
@@ -38,9 +38,11 @@ from peerpath.demo.catalogue import (
     SCHOOL_SLUG,
     STAFF,
     STUDENT_DOMAIN,
+    STUDY_GROUPS,
     ProgramSpec,
 )
 from peerpath.demo.enrol import Enroller, consent_tokens
+from peerpath.demo.groups import build_group_plan, demo_group_counts, demo_groups, group_rng
 from peerpath.demo.outcomes import demo_outcomes
 from peerpath.demo.plan import EnrolmentSpec, build_plan
 from peerpath.demo.roster import (
@@ -83,6 +85,7 @@ class ProgramSummary:
     mentors: int
     mentees: int
     by_status: dict[str, int]
+    groups: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,13 +191,15 @@ def demo_seed(
     roster = build_students(rng, count=students, today=today)
     guardians = build_guardians(rng, roster)
     plan = build_plan(rng, roster)
+    groups_rng = group_rng(seed)
+    group_plan = build_group_plan(groups_rng, roster)
     # The services e-mail hundreds of invented people: keep those messages in
     # memory (the guardians' consent links are read from them), then drop them.
     earlier_outbox = getattr(mail, "outbox", [])
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         mail.outbox = []
         try:
-            organization = _seed(rng, roster, guardians, plan, today)
+            organization = _seed(rng, roster, guardians, plan, today, (groups_rng, group_plan))
         except BaseException:
             demo_reset()
             raise
@@ -209,12 +214,16 @@ def _seed(
     guardians: Sequence[GuardianSpec],
     plan: Sequence[EnrolmentSpec],
     today: dt.date,
+    groups: tuple[random.Random, Sequence[EnrolmentSpec]],
 ) -> Organization:
+    groups_rng, group_plan = groups
     with transaction.atomic():
         ctx = _create_school()
         _create_students(ctx, roster, today)
         _create_guardians(ctx, guardians)
         programs = _create_programs(ctx, today)
+        term_start, term_end = semester(today)
+        circles = _create_program(ctx, STUDY_GROUPS, term_start, term_end)
         enroller = Enroller(
             coordinator=ctx.staff["coordinator"],
             referrers={"tutoring": ctx.staff["teacher"], "mentoring": ctx.staff["staff"]},
@@ -227,18 +236,37 @@ def _seed(
         )
         enroller.set_up_programs()
         enroller.apply_and_decide(plan)
+        # The study circles' participants, with the program's own generator.
+        circle_enroller = Enroller(
+            coordinator=ctx.staff["coordinator"],
+            referrers={STUDY_GROUPS.key: ctx.staff["teacher"]},
+            programs={STUDY_GROUPS.key: circles},
+            courses=ctx.courses,
+            students=ctx.students,
+            today=today,
+            rng=groups_rng,
+        )
+        circle_enroller.set_up_programs()
+        circle_enroller.apply_and_decide(group_plan)
     # Committed: the consent requests are now in the outbox, as in a guardian's inbox.
     with transaction.atomic():
-        enroller.make_ready(plan, consent_tokens(mail.outbox))
-        for spec in PROGRAMS:
-            if spec.status != programs[spec.key].status:
+        tokens = consent_tokens(mail.outbox)
+        enroller.make_ready(plan, tokens)
+        circle_enroller.make_ready(group_plan, tokens)
+        every_program = {**programs, STUDY_GROUPS.key: circles}
+        for spec in (*PROGRAMS, STUDY_GROUPS):
+            if spec.status != every_program[spec.key].status:
                 program_update(
-                    actor=ctx.staff["coordinator"], program=programs[spec.key], status=spec.status
+                    actor=ctx.staff["coordinator"],
+                    program=every_program[spec.key],
+                    status=spec.status,
                 )
     # Pairs have met (sessions, logs, goals) and the school sent its outcome files.
     with transaction.atomic():
-        for program in programs.values():
-            demo_meetings(program=program, today=today)
+        for spec in PROGRAMS:
+            demo_meetings(program=programs[spec.key], today=today)
+    # The study circles: a closed pilot circle, a formation round, and a board.
+    demo_groups(program=circles, coordinator=ctx.staff["coordinator"])
     start, _end = semester(today)
     demo_outcomes(
         school=ctx.school,
@@ -469,6 +497,7 @@ def _program_summaries(programs: Sequence[Program]) -> tuple[ProgramSummary, ...
                 mentors=roles["mentor"] + roles["both"],
                 mentees=roles["mentee"] + roles["both"],
                 by_status={k: v for k, v in counts[program.pk].items() if v},
+                groups=demo_group_counts(program) if program.is_group_program else {},
             )
         )
     return tuple(summaries)

@@ -97,7 +97,12 @@ class Command(BaseCommand):
                 f"  {program.name} ({program.program_type}, {program.status}, "
                 f"{program.term_start:%b %-d, %Y} – {program.term_end:%b %-d, %Y})"
             )
-            write(f"    {program.mentors} mentors, {program.mentees} mentees: {statuses}")
+            if program.groups:
+                write(f"    {program.mentors} peer leaders, {program.mentees} members: {statuses}")
+                groups = ", ".join(f"{s} {n}" for s, n in program.groups.items())
+                write(f"    groups: {groups}")
+            else:
+                write(f"    {program.mentors} mentors, {program.mentees} mentees: {statuses}")
         write("")
         write(self.style.MIGRATE_HEADING(f"Demo logins (password for all: {summary.password})"))
         width = max(len(login.email) for login in summary.logins)
