@@ -208,7 +208,7 @@ def _solve_round(run: RoundRun[MatchRound]) -> None:
         finished = run.finish(
             status=MatchRound.Status.PROPOSED,
             problem=problem_to_dict(built.problem, match_round.mode, match_round.seed),
-            result={**result.to_dict(), "skipped": built.skipped},
+            result={**result.to_dict(codes=True), "skipped": built.skipped},
             timings=run.timings,
         )
         if not finished:  # a later attempt owns the round now; it saves its own proposals

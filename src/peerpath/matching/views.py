@@ -24,6 +24,7 @@ from peerpath.matching.buddies import (
 from peerpath.matching.criteria import CRITERIA
 from peerpath.matching.forms import ArrivalForm, CloseForm, ExitSurveyForm, MatchSettingsForm
 from peerpath.matching.models import MatchRound, MentorRequest, Proposal
+from peerpath.matching.pair_reasons import unmatched_reasons
 from peerpath.matching.services import (
     eligible_mentors_for,
     exit_survey_submit,
@@ -149,11 +150,18 @@ def _round_context(match_round: MatchRound) -> dict[str, object]:
     for mentor in extra_mentors:
         mentors.setdefault(mentor.pk, mentor)
     labels = {key: spec.label for key, spec in CRITERIA.items()}
+    said = unmatched_reasons(
+        result=match_round.result or {}, labels={k: str(v) for k, v in labels.items()}
+    )
     return {
         "round": match_round,
         "program": match_round.program,
         "pairs": [p for p in proposals if p.mentor_id is not None],
-        "unmatched": [p for p in proposals if p.mentor_id is None],
+        "unmatched": [
+            (p, said.get((str(p.mentee_id), p.reason), p.reason))
+            for p in proposals
+            if p.mentor_id is None
+        ],
         "mentors": sorted(mentors.values(), key=lambda m: (m.student.user.family_name, m.pk)),
         "labels": labels,
         "capacity_problems": round_capacity_problems(match_round)
