@@ -13,11 +13,16 @@ then reads the database directly, as a restarted server would find it:
   Publish button, run in a child process standing in for the web server; one
   transaction): killed after the matches are inserted, halfway through the
   participants' status changes and after the last write before the commit,
-  nothing of it is there and nobody got an e-mail. Killed after the commit,
-  while the announcements go out, the round is whole; the announcements not
-  sent yet are lost, though (``email_on_commit`` sends them from memory, with
-  no record to resume from: at most once). Publishing again is refused and
-  changes nothing.
+  nothing of it is there and nobody got an e-mail (the announcements are
+  outbox rows, ``core.OutboundEmail``, written in the same transaction, so
+  they are rolled back with it). Killed after the commit, while the
+  announcements go out (ten sent, the eleventh claimed but not sent, the rest
+  not claimed yet), the round is whole and every announcement is in the
+  outbox. Publishing again is refused and changes nothing; once the claims'
+  lease has run out, ``peerpath worker --once`` sends every announcement still
+  pending, and the SMTP server has received exactly one message per
+  recipient and match, each with its own ``Message-ID``, none twice
+  (``peerpath.core.emails``).
 * roster import (``peerpath import-roster``, one transaction): killed at
   three points, the database is exactly as before; the restart imports all of
   it, and a second run changes nothing.
@@ -64,7 +69,9 @@ import pytest
 from django.apps import apps
 from django_tasks_db.models import DBTaskResult
 
-from peerpath.core.models import AuditEntry, User
+from peerpath.core.emails import BATCH as OUTBOX_BATCH
+from peerpath.core.emails import LEASE as OUTBOX_LEASE
+from peerpath.core.models import AuditEntry, OutboundEmail, User
 from peerpath.matching.models import Match, MatchRound, Proposal
 from peerpath.matching.rounds import LEASE as ROUND_LEASE
 from peerpath.meetings.models import ReminderDelivery
@@ -72,6 +79,7 @@ from peerpath.meetings.reminders import LEASE
 from peerpath.people.models import GuardianLink, StudentProfile
 from peerpath.programs.models import Participant, ParticipantStatusChange
 from peerpath.rosters.models import Enrollment, RosterImport
+from smtp_testlib import smtp_server  # noqa: F401  (the fixture of the publish test)
 
 pytestmark = [pytest.mark.xdist_group("crash_recovery"), pytest.mark.smtp]
 
@@ -394,11 +402,44 @@ def _publish_state(db: Scratch, round_id: int, people: list[int]) -> dict[str, A
     }
 
 
+def _outbox(db: Scratch) -> list[tuple[Any, ...]]:
+    """Every outbox row: its ``Message-ID``, status, attempts and who claimed it last."""
+    return db.rows(
+        f'SELECT "{_c(OutboundEmail, "message_id")}", "{_c(OutboundEmail, "status")}",'
+        f' "{_c(OutboundEmail, "attempts")}", "{_c(OutboundEmail, "claimed_by")}"'
+        f' FROM "{_t(OutboundEmail)}" ORDER BY "{OutboundEmail._meta.pk.column}"'
+    )
+
+
+def _end_outbox_leases(db: Scratch) -> int:
+    """
+    Move ``next_attempt_at`` of every pending outbox row a minute into the past; return how many.
+
+    This stands in for waiting out the lease (``peerpath.core.emails.LEASE``, ten
+    minutes) that a new row is born with: to a worker the rows now look as they
+    would ten minutes after the publishing process died.
+    """
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    when = past.strftime("%Y-%m-%d %H:%M:%S.%f") + ("" if db.is_sqlite else "+00:00")
+    with db.connect() as conn:
+        moved = conn.execute(
+            f'UPDATE "{_t(OutboundEmail)}" SET "{_c(OutboundEmail, "next_attempt_at")}" = \'{when}\''
+            f" WHERE \"{_c(OutboundEmail, 'status')}\" = 'pending'"
+        ).rowcount
+        if db.is_sqlite:
+            conn.commit()
+    return int(moved)
+
+
 def test_a_killed_match_publish_is_all_or_nothing_and_publishes_once(
-    databases: Databases, tmp_path: Path, slow_smtp: Callable[[float], tuple[int, SlowInbox]]
+    databases: Databases,
+    tmp_path: Path,
+    smtp_server: tuple[int, list[email.message.Message]],  # noqa: F811
 ) -> None:
     db = databases.fresh("publish")
-    made = step_result(step(db, tmp_path, "publish-setup", 120, 60))
+    # 80 mentees: enough to kill the publish at many points, few enough that all their
+    # announcements fit in one worker turn (OUTBOX_BATCH e-mails) at the end.
+    made = step_result(step(db, tmp_path, "publish-setup", 80, 40))
     round_id, actor = made["round"], made["actor"]
     pairs = sorted(
         db.rows(
@@ -406,14 +447,15 @@ def test_a_killed_match_publish_is_all_or_nothing_and_publishes_once(
             f' WHERE "{_c(Proposal, "round")}" = {round_id} AND "{_c(Proposal, "mentor")}" IS NOT NULL'
         )
     )
-    assert len(pairs) == made["pairs"] >= 100
+    assert len(pairs) == made["pairs"] >= 70
     people = sorted({p for pair in pairs for p in pair})
     before = db.fingerprint()
     nothing = _publish_state(db, round_id, people)
     assert nothing["round"] == "proposed"
     assert nothing["matches"] == []
     assert nothing["statuses"] == {"ready": len(people)}
-    port, inbox = slow_smtp(0.05)
+    assert _outbox(db) == []
+    port, received = smtp_server
     mail = smtp_env(port)
 
     # Killed inside the transaction: after the INSERT of every match, halfway through the
@@ -427,11 +469,18 @@ def test_a_killed_match_publish_is_all_or_nothing_and_publishes_once(
         child.wait_for_text("PAUSED")
         child.kill()
         assert db.fingerprint() == before, f"half-written after a kill at {pattern} #{nth}"
-        assert inbox.count == 0  # e-mail goes out only after the commit
+        assert received == []  # e-mail goes out only after the commit
 
     # Restarted, the publish commits; this time it is killed while the announcements go out.
-    child = step(db, tmp_path, "publish", round_id, actor, **mail)
-    child.wait_until(lambda: inbox.count >= 10, "the tenth announcement")
+    # After the commit, each announcement is two UPDATEs of its outbox row: the claim, then
+    # "sent" once the SMTP server has taken it. Killed right after the 21st: ten announcements
+    # sent and recorded, the eleventh claimed but not sent, the others not even claimed.
+    sent_first = 10
+    outbox_update = f'UPDATE "{_t(OutboundEmail)}"'
+    child = step(
+        db, tmp_path, "publish", round_id, actor, outbox_update, 2 * sent_first + 1, **mail
+    )
+    child.wait_for_text("PAUSED")
     child.kill()
     published = _publish_state(db, round_id, people)
     assert published["round"] == "published"
@@ -441,21 +490,43 @@ def test_a_killed_match_publish_is_all_or_nothing_and_publishes_once(
     assert published["status_changes"] == len(people)
     assert published["publish_audits"] == 1
     expected = _round_emails(db, round_id)
-    sent = Counter(m["To"] for m in inbox.received)
-    # The announcements not sent before the kill are lost: they lived only in the killed
-    # process's memory (on-commit callbacks), and nothing records which ones went out.
-    assert 10 <= len(inbox.received) < sum(expected.values())
-    assert sent <= expected  # nobody heard more than their share...
-    assert len({(m["To"], m.get_payload(0).get_payload()) for m in inbox.received}) == len(
-        inbox.received
-    )  # ...and no message went out twice
+    announcements = sum(expected.values())
+    assert 2 * sent_first < announcements <= OUTBOX_BATCH
+    # Every announcement was stored with the round, the unsent ones included.
+    outbox = _outbox(db)
+    assert len(outbox) == announcements
+    assert len(received) == sent_first
+    assert Counter((status, attempts) for _, status, attempts, _ in outbox) == {
+        ("sent", 1): sent_first,
+        ("pending", 1): 1,  # claimed by the killed process, never sent
+        ("pending", 0): announcements - sent_first - 1,
+    }
+    assert {m["Message-ID"] for m in received} == {
+        message_id for message_id, status, _, _ in outbox if status == "sent"
+    }
 
     # Publishing again (a retry after the crash) is refused and changes nothing.
     after = db.fingerprint()
     again = step_result(step(db, tmp_path, "publish", round_id, actor, **mail))
     assert again == {"refused": ["This round can no longer be changed."]}
     assert db.fingerprint() == after
-    assert len(inbox.received) == sum(sent.values())
+    assert len(received) == sent_first
+
+    # Ten minutes later the worker sends what the killed process did not. Rather than wait
+    # out the lease (OUTBOX_LEASE, ten minutes), the pending rows' next_attempt_at is moved
+    # into the past directly in the database: the rows look as they would after the lease.
+    assert dt.timedelta(minutes=10) == OUTBOX_LEASE
+    assert _end_outbox_leases(db) == announcements - sent_first
+    run_child(ROUND_WORKER, db, tmp_path, **mail)
+    outbox = _outbox(db)
+    assert {status for _, status, _, _ in outbox} == {"sent"}
+    assert sum(attempts for _, _, attempts, _ in outbox) == announcements + 1  # the 11th: twice
+    # Exactly one message per announcement: a Message-ID of its own, each received once...
+    per_id = Counter(m["Message-ID"] for m in received)
+    assert per_id == dict.fromkeys((message_id for message_id, _, _, _ in outbox), 1)
+    # ...as many per address as the address has announcements, and never the same one twice.
+    assert Counter(m["To"] for m in received) == expected
+    assert len({(m["To"], m.get_payload(0).get_payload()) for m in received}) == announcements
 
 
 # -- 2. roster import --------------------------------------------------------------------
