@@ -16,6 +16,11 @@ worker takes seconds to solve it.
 publish transaction, right after the ``NTH`` SQL statement containing
 ``PATTERN`` has run, prints ``PAUSED`` and waits there for the SIGKILL: a
 kill at an exact point rather than wherever a timer happens to land.
+The statements run after the commit count too: the announcements'
+on-commit sends (each an ``UPDATE`` of its outbox row to claim it, then one
+to record it sent) run inside the same call, so a pattern on the outbox
+table kills the process between two announcements, or between a claim and
+its send.
 """
 
 from __future__ import annotations
