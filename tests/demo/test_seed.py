@@ -346,3 +346,30 @@ def test_a_pilot_circle_was_closed_and_a_new_circle_has_a_board(demo: DemoSummar
     members = set(group.members.values_list("participant__student__user", flat=True))
     assert set(board.values_list("author", flat=True)) <= members
     assert AuditEntry.objects.filter(action="matching.group_round.start").count() == 1
+
+
+def test_the_roster_is_the_same_in_another_process() -> None:
+    """Students' free times (which the study circles are formed by) do not follow hash order."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import datetime as dt, random, django, os;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'peerpath.config.settings');"
+        "django.setup();"
+        "from peerpath.demo.roster import build_students;"
+        "s = build_students(random.Random(7), count=120, today=dt.date(2026, 11, 16));"
+        "print([x.availability for x in s])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(hash_seed)},
+        ).stdout
+        for hash_seed in (1, 2)
+    }
+    assert len(runs) == 1

@@ -192,7 +192,9 @@ def _routine_slots(rng: random.Random, routine: str) -> set[str]:
 
 def _availability(rng: random.Random, routine: str) -> list[str]:
     """A routine's free slots with some noise: a few dropped, one occasionally added."""
-    slots = {s for s in _routine_slots(rng, routine) if rng.random() > 0.08}
+    # In slot order: a set's own order changes from one process to the next.
+    routine_slots = _routine_slots(rng, routine)
+    slots = {s for s in SLOT_CODES if s in routine_slots and rng.random() > 0.08}
     if rng.random() < 0.25:
         slots.add(rng.choice(SLOT_CODES))
     if len(slots) < 2:
