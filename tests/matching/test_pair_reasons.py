@@ -101,7 +101,10 @@ def test_only_reasons_still_the_engines_are_translated():
 def _review(cohort, match_round: MatchRound) -> str:
     client = Client()
     assert client.login(username=cohort.coordinator.email, password=PASSWORD)
-    return client.get(reverse("matching:round", args=[match_round.pk])).content.decode()
+    # the locale middleware activates the reader's language and leaves it active in
+    # this thread; restore ours so that later tests see their own
+    with translation.override(translation.get_language()):
+        return client.get(reverse("matching:round", args=[match_round.pk])).content.decode()
 
 
 def test_the_review_page_gives_the_reason_in_the_coordinators_language(cohort):
