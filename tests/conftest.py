@@ -23,6 +23,23 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _language_restored():  # type: ignore[no-untyped-def]
+    """
+    Give every test the language it started with: the locale middleware
+    activates a reader's language (Spanish, say) for a test client request and
+    leaves it active in the thread, which would leak into the next test.
+    """
+    from django.utils import translation
+
+    language = translation.get_language()
+    yield
+    if language:
+        translation.activate(language)
+    else:
+        translation.deactivate()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _two_factor_for_test_client_logins():  # type: ignore[no-untyped-def]
     """
