@@ -354,6 +354,18 @@ def _clean_reason(reason: str) -> str:
     return reason[:500]
 
 
+def _mark_cancelled(sessions: Sequence[Session], *, reason: str, now: dt.datetime) -> None:
+    """Cancel locked ``sessions`` with ``reason``; a new ``sequence`` updates calendar feeds."""
+    for session in sessions:
+        session.status = Session.Status.CANCELLED
+        session.change_reason = reason
+        session.cancelled_at = now
+        session.sequence += 1
+        session.save(
+            update_fields=["status", "change_reason", "cancelled_at", "sequence", "updated_at"]
+        )
+
+
 @transaction.atomic
 def session_cancel(
     *,
@@ -384,14 +396,7 @@ def session_cancel(
             )
             .order_by("starts_at")
         )
-    for target in targets:
-        target.status = Session.Status.CANCELLED
-        target.change_reason = reason
-        target.cancelled_at = now
-        target.sequence += 1
-        target.save(
-            update_fields=["status", "change_reason", "cancelled_at", "sequence", "updated_at"]
-        )
+    _mark_cancelled(targets, reason=reason, now=now)
     audit_record(
         actor=actor,
         action="meetings.session.cancel",
@@ -822,14 +827,7 @@ def group_close(
         .filter(group=group, status=Session.Status.SCHEDULED, starts_at__gt=now)
         .order_by("starts_at", "pk")
     )
-    for session in cancelled:
-        session.status = Session.Status.CANCELLED
-        session.change_reason = reason
-        session.cancelled_at = now
-        session.sequence += 1
-        session.save(
-            update_fields=["status", "change_reason", "cancelled_at", "sequence", "updated_at"]
-        )
+    _mark_cancelled(cancelled, reason=reason, now=now)
     group.status = Group.Status.CLOSED
     group.closed_at = now
     group.save(update_fields=["status", "closed_at", "updated_at"])
