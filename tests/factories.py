@@ -275,11 +275,19 @@ def totp_code(device: TOTPDevice) -> str:
     The code an authenticator app would show now for ``device``; if the current
     code was already used (django-otp refuses a code twice), the next one,
     which the device's tolerance of one step accepts.
+
+    django-otp counts time steps *with* the device's drift (``TOTP.t()`` adds
+    it), and a code accepted one step ahead moves the drift by one; so the
+    counter chosen here includes the drift, and the token is computed for that
+    counter with no drift added a second time (which a second login within
+    the same 30 seconds used to do, typing a code two steps ahead).
     """
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    step = max(totp.t(), (device.last_t or -1) + 1)
-    totp.time = device.t0 + step * device.step
+    last_t = device.last_t if device.last_t is not None else -1
+    counter = max(totp.t(), last_t + 1)
+    totp.drift = 0
+    totp.time = device.t0 + counter * device.step
     return f"{totp.token():0{device.digits}d}"
 
 
