@@ -41,6 +41,11 @@ def _one_pair(criterion, mentee_attrs, mentor_attrs):
         (Criterion("p", "preference", "wants", None), {"wants": ["t0", "t1"]}, {}, 1.0),
         # the same on the mentor side
         (Criterion("p", "preference", None, "picks"), {}, {"picks": ["s0", "s1"]}, 1.0),
+        # items compare as text: 1 and "1" are one item, 1 and 1.0 are not, repeats count once
+        (Criterion("s", "overlap", "needs", "offers"), {"needs": [1, 2.0, 2.0]},
+         {"offers": ["1", 2]}, 0.5),
+        (Criterion("i", "jaccard", "x", "x"), {"x": [True, "a", "a"]}, {"x": ["True", 1]}, 0.333333),
+        (Criterion("c", "category", "room", "room"), {"room": 7}, {"room": "7"}, 1.0),
     ],
 )  # fmt: skip
 def test_hand_solved_criterion_values(criterion, mentee, mentor, score):

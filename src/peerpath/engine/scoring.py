@@ -46,16 +46,44 @@ BoolArray = NDArray[np.bool_]
 _MISSING_NUMBER = np.float32(np.nan)
 
 
-def _as_set(value: Any) -> set[str]:
+def _items(value: Any) -> Sequence[Any]:
+    """A criterion value as a sequence of items (a scalar is one item, None is none)."""
     if value is None:
-        return set()
+        return ()
     if isinstance(value, str | int | float):
-        return {str(value)}
-    return set(map(str, value))
+        return (value,)
+    return value if isinstance(value, list | tuple) else list(value)
+
+
+def _encode_sets(
+    mentees: Sequence[Any], mentors: Sequence[Any]
+) -> tuple[NDArray[np.uint64], NDArray[np.uint64], int]:
+    """
+    Both sides' set values as bitsets over one vocabulary (items compared as strings).
+
+    Returns ``(bits_a, bits_b, words)``.  Items are looked up once per distinct
+    value, not once per occurrence, and no Python set is built per person: a
+    repeated item sets the same bit twice, which changes nothing.
+    """
+    a = [_items(v) for v in mentees]
+    b = [_items(v) for v in mentors]
+    distinct = set(chain.from_iterable(a))
+    distinct.update(chain.from_iterable(b))
+    if not all(type(item) is str for item in distinct):
+        # 1, 1.0 and True are one dict key but three strings: key by type too
+        a = [[(type(item), item) for item in seq] for seq in a]
+        b = [[(type(item), item) for item in seq] for seq in b]
+        distinct = set(chain.from_iterable(a))
+        distinct.update(chain.from_iterable(b))
+    text = {key: key if type(key) is str else str(key[1]) for key in distinct}
+    vocab = {word: k for k, word in enumerate(sorted(set(text.values())))}
+    code_of = {key: vocab[word] for key, word in text.items()}
+    words = max(1, -(-len(vocab) // 64))
+    return _bitsets(a, code_of, words), _bitsets(b, code_of, words), words
 
 
 def _bitsets(
-    values: Sequence[set[str]], vocab: Mapping[str, int], words: int
+    values: Sequence[Sequence[Any]], vocab: Mapping[Any, int], words: int
 ) -> NDArray[np.uint64]:
     bits = np.zeros((len(values), words), dtype=np.uint64)
     lengths = np.fromiter(map(len, values), dtype=np.intp, count=len(values))
@@ -162,12 +190,7 @@ class _SetTerm(_Term):
         self, crit: Criterion, weight_units: float, mentees: Sequence[Any], mentors: Sequence[Any]
     ) -> None:
         super().__init__(crit, weight_units)
-        a = [_as_set(v) for v in mentees]
-        b = [_as_set(v) for v in mentors]
-        vocab = {item: k for k, item in enumerate(sorted(set().union(*a, *b)))}
-        self.words = max(1, -(-len(vocab) // 64))
-        self.bits_a = _bitsets(a, vocab, self.words)
-        self.bits_b = _bitsets(b, vocab, self.words)
+        self.bits_a, self.bits_b, self.words = _encode_sets(mentees, mentors)
         # one contiguous array per word: gathers from them are much faster than strided
         self.word_a = [np.ascontiguousarray(self.bits_a[:, w]) for w in range(self.words)]
         self.word_b = [np.ascontiguousarray(self.bits_b[:, w]) for w in range(self.words)]
