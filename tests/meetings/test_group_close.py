@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -17,6 +19,8 @@ from peerpath.meetings.models import Group, Session
 from peerpath.meetings.services import group_close, group_create, session_schedule
 from peerpath.messaging.models import Message
 from peerpath.messaging.services import message_send
+from peerpath.privacy.erasure import erase_person_data
+from peerpath.privacy.export import person_export
 from peerpath.privacy.retention import retention_purge
 from peerpath.programs.models import Participant
 
@@ -64,6 +68,8 @@ def state(group: Group) -> tuple[object, ...]:
     return (
         group.status,
         group.closed_at,
+        group.closed_by_id,
+        group.close_reason,
         list(Session.objects.values_list("status", flat=True)),
         AuditEntry.objects.filter(action="meetings.group.close").count(),
         mail.outbox[:],
@@ -87,6 +93,8 @@ def test_close_sets_closed_at_audits_and_tells_each_member_once_after_commit(
     study_group.refresh_from_db()
     assert closed.pk == study_group.pk
     assert (study_group.status, study_group.closed_at) == ("closed", CLOSED)
+    assert study_group.closed_by == world.coordinator
+    assert study_group.close_reason == "The term has ended."
     assert sorted(m.to[0] for m in mail.outbox) == emails_of(study_group)
     assert len(mail.outbox) == 3  # one each
     message = next(m for m in mail.outbox if m.to == [user_of(study_group, "Max").email])
@@ -190,6 +198,7 @@ def test_a_closed_group_cannot_close_again_and_a_reason_is_required(world, study
         group_close(actor=world.coordinator, group=study_group, reason="Again", now=NOW)
     study_group.refresh_from_db()
     assert study_group.closed_at == CLOSED
+    assert study_group.close_reason == "The term has ended."  # the first closing's, kept
     assert AuditEntry.objects.filter(action="meetings.group.close").count() == 1
     assert mail.outbox == []
 
@@ -290,3 +299,92 @@ def test_everyone_else_is_refused_and_nothing_changes(world, study_group, client
     assert client.get(url).status_code == status
     assert client.post(url, {"reason": "The term has ended."}).status_code == status
     assert state(study_group) == before
+
+
+# --- Why and who ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "sees_who"),
+    [
+        ("coordinator", 200, True),
+        ("leader", 200, False),
+        ("member", 200, False),
+        ("teacher", 403, False),
+        ("guardian", 404, False),
+        ("other_coordinator", 404, False),
+    ],
+)
+def test_a_closed_groups_page_says_why_to_its_people_and_who_closed_it_to_coordinators(
+    world, study_group, client, who, status, sees_who
+):
+    group_close(
+        actor=world.coordinator, group=study_group, reason="Term over <for now>.", now=CLOSED
+    )
+    user = {
+        "coordinator": lambda: world.coordinator,
+        "member": lambda: user_of(study_group, "Max"),
+        "leader": lambda: user_of(study_group, "Lea"),
+        "teacher": lambda: world.teacher,
+        "guardian": lambda: world.guardian,
+        "other_coordinator": lambda: world.other_coordinator,
+    }[who]()
+    client.force_login(user)
+    page = client.get(reverse("meetings:group", args=[study_group.pk]))
+    assert page.status_code == status
+    body = page.content.decode()
+    closer = f"Closed by {world.coordinator.display_name}."
+    if status != 200:
+        assert "Term over" not in body
+        assert closer not in body
+        return
+    # The members were told the reason by e-mail ("members read this" on the form).
+    assert "Reason: Term over &lt;for now&gt;." in body
+    assert (closer in body) is sees_who
+
+
+def test_a_group_closed_before_the_reason_was_kept_shows_no_empty_reason(
+    world, study_group, client
+):
+    Group.objects.filter(pk=study_group.pk).update(status="closed", closed_at=CLOSED)
+    client.force_login(world.coordinator)
+    body = client.get(reverse("meetings:group", args=[study_group.pk])).content.decode()
+    assert "This group closed on" in body
+    assert "Reason:" not in body
+    assert "Closed by" not in body
+
+
+def test_groups_closed_before_the_fields_existed_take_why_and_who_from_the_audit(
+    world, study_group
+):
+    """The migration's backfill: the closing's audit entry gives the reason and the actor."""
+    group_close(actor=world.coordinator, group=study_group, reason="Term over.", now=CLOSED)
+    Group.objects.filter(pk=study_group.pk).update(close_reason="", closed_by=None)
+    other = Group.objects.create(  # closed without an audit entry
+        program=study_group.program, name="Geometry circle", status="closed", closed_at=CLOSED
+    )
+    migration = importlib.import_module(
+        "peerpath.meetings.migrations.0003_group_close_reason_and_closed_by"
+    )
+    migration.close_reason_from_audit(apps, None)
+    study_group.refresh_from_db()
+    other.refresh_from_db()
+    assert (study_group.close_reason, study_group.closed_by) == ("Term over.", world.coordinator)
+    assert (other.close_reason, other.closed_by) == ("", None)
+
+
+def test_the_coordinator_who_closed_a_group_is_mentioned_in_their_export_and_erased(
+    world, study_group
+):
+    group_close(actor=world.coordinator, group=study_group, reason="Term over.", now=CLOSED)
+    export = person_export(world.coordinator)
+    [mention] = [m for m in export.mentions if m["model"] == "meetings.group"]
+    assert (mention["id"], mention["as"]) == (study_group.pk, ["closed_by"])
+    assert "Term over." not in str(export.mentions)  # a mention, without the row's content
+    erase_person_data(world.coordinator)
+    study_group.refresh_from_db()
+    # The row stays the group's; its link now leads to the pseudonym.
+    assert study_group.closed_by_id == world.coordinator.pk
+    assert study_group.closed_by is not None
+    assert study_group.closed_by.email.endswith(".invalid")
+    assert study_group.close_reason == "Term over."

@@ -43,4 +43,7 @@ def test_ownership_follows_the_closest_owner():
     match = links_for("matching.match")
     assert match.owner_paths == ("mentee__student__user", "mentor__student__user")
     assert match.mention_fields == ("closed_by",)
+    # A group is the program's; the coordinator who closed it is only mentioned.
+    group = links_for("meetings.group")
+    assert (group.owner_paths, group.mention_fields) == ((), ("closed_by",))
     assert links_for("messaging.message").author_fields == ("author",)

@@ -72,6 +72,21 @@ class Group(TimeStampedModel):
         blank=True,
         help_text="When the group closed; its board's retention period counts from here",
     )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    close_reason = models.CharField(
+        _("why it closed"),
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="The coordinator's reason, as the members were told it by e-mail",
+    )
 
     class Meta:
         ordering = ["name", "pk"]

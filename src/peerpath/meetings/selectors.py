@@ -116,7 +116,11 @@ def group_get_for_user(user: User | AnonymousUser, pk: int) -> tuple[Group, str]
     """A group and the user's relation: ``leader``, ``member`` or ``coordinator``."""
     if not user.is_authenticated:
         raise Http404
-    group = Group.objects.select_related("program__school__organization").filter(pk=pk).first()
+    group = (
+        Group.objects.select_related("program__school__organization", "closed_by")
+        .filter(pk=pk)
+        .first()
+    )
     if group is None:
         raise Http404
     own = (

@@ -800,10 +800,11 @@ def group_close(
     Close a group at the end of the term, or when it dissolves, without blame.
 
     Only the program's coordinators (or the organization's admins) may close
-    it. The group's sessions that have not started are cancelled with the
-    reason, its board becomes read-only (``messaging.rules``) and the
-    retention period of its messages starts from ``closed_at``. Every member
-    is told by e-mail after commit.
+    it. The group keeps the reason and who closed it (``close_reason``,
+    ``closed_by``, as a closed match does). Its sessions that have not
+    started are cancelled with the reason, its board becomes read-only
+    (``messaging.rules``) and the retention period of its messages starts
+    from ``closed_at``. Every member is told by e-mail after commit.
 
     A member placed by a group round (status *matched*) who is in no other
     active group or match becomes *ready* to be grouped again when
@@ -830,7 +831,9 @@ def group_close(
     _mark_cancelled(cancelled, reason=reason, now=now)
     group.status = Group.Status.CLOSED
     group.closed_at = now
-    group.save(update_fields=["status", "closed_at", "updated_at"])
+    group.closed_by = actor
+    group.close_reason = reason
+    group.save(update_fields=["status", "closed_at", "closed_by", "close_reason", "updated_at"])
     for member in group.members.select_related("participant").order_by("pk"):
         participant = member.participant
         elsewhere = (

@@ -84,8 +84,6 @@ NOT_PERSONAL: dict[str, str] = {
     "recruitment.screeningitem": "A program's list of screening requirements; a "
     "participant's results are ScreeningRecord rows, which are covered.",
     "training.programmodule": "Which training modules a program requires.",
-    "meetings.group": "A program's group (its name and status); who is in it is "
-    "GroupMember, which is covered.",
 }
 
 #: Fields never exported nor kept on erasure: hashes and secrets, not information.
