@@ -230,6 +230,18 @@ def test_a_worker_that_dies_between_claim_and_send(world):
     assert ReminderDelivery.objects.get(pk=delivery.pk).attempts == 2
 
 
+@pytest.mark.django_db
+def test_a_worker_with_a_long_name_records_what_it_sent(world):
+    """The claim keeps 64 characters of the worker's name; the outcome is matched on the same."""
+    schedule(world)
+    at = SESSION_START - dt.timedelta(hours=20)
+    reminders_collect(now=at)
+    delivery = ReminderDelivery.objects.filter(recipient=world.dee).get()
+    assert reminder_deliver(delivery.pk, worker="host-" + "9" * 80, now=at) == "sent"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.claimed_by) == ("sent", "host-" + "9" * 59)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_peerpath_worker_enqueues_and_runs_reminder_tasks(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

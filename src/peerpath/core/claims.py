@@ -1,19 +1,36 @@
 """
 Claiming rows of a work table for one worker at a time, under a lease.
 
-Work that must be done once although several processes may try — sending an
-e-mail of the outbox (``peerpath.core.emails``), a reminder, a check-in
-invitation — is a table whose rows carry ``attempts``, ``next_attempt_at``
-and ``claimed_by``. A worker *claims* a row with one conditional ``UPDATE``
-that counts the attempt, names the worker and pushes ``next_attempt_at`` one
-lease ahead; of two workers racing for a row, the database lets exactly one
-match. A worker that dies after its claim leaves the row to be taken over
-once the lease has run out (at least once; the work must carry a stable id,
-such as an e-mail's ``Message-ID``, for the repeat to be recognisable).
+Work that must be done once although several processes may try is a table
+whose rows carry an attempt count and the end of a lease. A worker *claims* a
+row with one conditional ``UPDATE`` (:func:`claim_row`) that counts the
+attempt, pushes the lease ahead and, where the table names its workers, sets
+``claimed_by``; of two workers racing for a row, the database lets exactly one
+match. A worker that dies after its claim leaves the row to be taken over once
+the lease has run out (at least once: the work must carry a stable id, such as
+an e-mail's ``Message-ID``, for the repeat to be recognisable). The worker
+writes its outcome only through :func:`held_by`, so a row another worker has
+taken over since is left alone; a failed attempt is recorded with
+:func:`record_failure`, which waits :func:`backoff` before the next one.
 
 The caller says which rows may be claimed (a queryset filtered on its own
-status and ``next_attempt_at``) and what else a claim sets (a status, a
-``claimed_at``), so one helper serves tables whose statuses differ.
+statuses, lease and ``attempts``) and what else a claim sets (a status, a
+``claimed_at``), so one helper serves tables whose statuses differ. Its users:
+
+- the e-mail outbox (:mod:`peerpath.core.emails`): a held row stays
+  ``pending``; its lease is ``next_attempt_at``, so the same column says when
+  a lease or a back-off runs out. Workers claim in batches
+  (:func:`claim_due`, ``SKIP LOCKED`` on PostgreSQL).
+- reminders (:mod:`peerpath.meetings.reminders`) and check-in e-mails
+  (:mod:`peerpath.support.checkins`): a held row is ``sending`` and is taken
+  over once its ``claimed_at`` is a lease ago; they claim one row at a time,
+  right before sending it.
+- background rounds (:mod:`peerpath.matching.rounds`): the lease is
+  ``claimed_until``, renewed while the round runs; no worker is named, a
+  run's writes are fenced by its attempt number instead; a round whose lease
+  ran out is queued again by a sweep, with no back-off.
+
+Each table keeps its own lease length and number of attempts.
 """
 
 from __future__ import annotations
@@ -24,9 +41,11 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 from django.db.models import F
 
-__all__ = ["backoff", "claim_due", "claim_row"]
+__all__ = ["backoff", "claim_due", "claim_row", "held_by", "record_failure"]
 
 _M = TypeVar("_M", bound=models.Model)
+
+_ERROR_LENGTH = 2000  # characters of ``last_error`` kept
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -38,9 +57,10 @@ def claim_row(
     claimable: models.QuerySet[_M],
     pk: Any,
     *,
-    worker: str,
+    worker: str | None,
     now: dt.datetime,
     lease: dt.timedelta,
+    lease_field: str = "next_attempt_at",
     **changes: Any,
 ) -> bool:
     """
@@ -55,19 +75,22 @@ def claim_row(
     pk
         The row's primary key.
     worker
-        Who claims (kept in ``claimed_by``, cut to 64 characters).
+        Who claims (kept in ``claimed_by``, cut to 64 characters), or ``None``
+        for a table that names no worker and fences its writes by the attempt
+        count instead (rounds).
     now
         The time of the claim; the lease runs until ``now + lease``.
     lease
         How long the claim holds before another worker may take the row over.
+    lease_field
+        The column that holds the lease's end.
     **changes
         Other columns the claim sets (e.g. ``status="sending"``).
     """
+    if worker is not None:
+        changes["claimed_by"] = worker[:64]
     updated = claimable.filter(pk=pk).update(
-        attempts=F("attempts") + 1,
-        next_attempt_at=now + lease,
-        claimed_by=worker[:64],
-        **changes,
+        attempts=F("attempts") + 1, **{lease_field: now + lease}, **changes
     )
     return updated == 1
 
@@ -104,3 +127,41 @@ def claim_due(
             for pk in candidates
             if claim_row(claimable, pk, worker=worker, now=now, lease=lease, **changes)
         ]
+
+
+def held_by(rows: models.QuerySet[_M], pk: Any, *, worker: str) -> models.QuerySet[_M]:
+    """
+    Return the row ``pk`` of ``rows`` for as long as ``worker``'s claim on it stands.
+
+    Write a claim's outcome through this queryset: once another worker has
+    taken the row over, it matches nothing and the late outcome is dropped.
+    ``rows`` names what else must still hold (e.g. ``status="sending"``).
+    """
+    return rows.filter(pk=pk, claimed_by=worker[:64])
+
+
+def record_failure(
+    held: models.QuerySet[_M],
+    error: BaseException,
+    *,
+    attempts: int,
+    max_attempts: int,
+    now: dt.datetime,
+    retry_status: str,
+    gave_up_status: str,
+) -> bool:
+    """
+    Record a failed attempt on a held row; return whether it was the last one allowed.
+
+    The row gets ``retry_status`` and may be claimed again :func:`backoff`
+    (``attempts``) after ``now``, or ``gave_up_status`` once ``attempts``
+    reaches ``max_attempts``; ``last_error`` says what went wrong. Log the
+    failure at the caller (an error when given up, a warning otherwise).
+    """
+    gave_up = attempts >= max_attempts
+    held.update(
+        status=gave_up_status if gave_up else retry_status,
+        last_error=f"{type(error).__name__}: {error}"[:_ERROR_LENGTH],
+        next_attempt_at=now + backoff(attempts),
+    )
+    return gave_up

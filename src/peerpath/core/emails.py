@@ -46,7 +46,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from peerpath.core.claims import backoff, claim_due, claim_row
+from peerpath.core.claims import claim_due, claim_row, held_by, record_failure
 from peerpath.core.models import OutboundEmail
 
 __all__ = [
@@ -98,15 +98,26 @@ def send_templated_email(
     template: str,
     context: Mapping[str, Any],
     language: str | None = None,
+    message_id: str = "",
 ) -> int:
-    """Render and send one message to ``to`` now; return the number sent (0 or 1)."""
+    """
+    Render and send one message to ``to`` now; return the number sent (0 or 1).
+
+    Work that is retried after a crash (a claimed reminder) gives a
+    ``message_id`` derived from its row, the same on every attempt, so that
+    a repeat is one message to the recipient's mail system.
+    """
     recipients = [address for address in to if address]
     if not recipients:
         return 0
     with translation.override(language or settings.LANGUAGE_CODE):
         subject, text, html = render_email(template, context)
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=recipients
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        headers={"Message-ID": message_id} if message_id else None,
     )
     message.attach_alternative(html, "text/html")
     return message.send()
@@ -181,16 +192,18 @@ def _message(row: OutboundEmail) -> EmailMultiAlternatives:
 
 def _send_claimed(row: OutboundEmail, *, worker: str, now: dt.datetime) -> str:
     """Send a row this worker has claimed and record the outcome; return its new status."""
-    mine = OutboundEmail.objects.filter(pk=row.pk, status=Status.PENDING, claimed_by=worker[:64])
+    mine = held_by(OutboundEmail.objects.filter(status=Status.PENDING), row.pk, worker=worker)
     try:
         _message(row).send()
     except Exception as error:  # any transport failure: record it and retry later
-        gave_up = row.attempts >= MAX_ATTEMPTS
-        status = Status.FAILED if gave_up else Status.PENDING
-        mine.update(
-            status=status,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            next_attempt_at=now + backoff(row.attempts),
+        gave_up = record_failure(
+            mine,
+            error,
+            attempts=row.attempts,
+            max_attempts=MAX_ATTEMPTS,
+            now=now,
+            retry_status=Status.PENDING,
+            gave_up_status=Status.FAILED,
         )
         (logger.error if gave_up else logger.warning)(
             "Outbox e-mail %s (%s) failed on attempt %s%s: %s",
@@ -200,7 +213,7 @@ def _send_claimed(row: OutboundEmail, *, worker: str, now: dt.datetime) -> str:
             "; giving up" if gave_up else "",
             error,
         )
-        return status
+        return Status.FAILED if gave_up else Status.PENDING
     # Sent: what it said is in the recipient's mailbox; keep only who, what and when.
     mine.update(
         status=Status.SENT, sent_at=timezone.now(), last_error="", body_text="", body_html=""

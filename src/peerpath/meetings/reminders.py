@@ -11,14 +11,18 @@ handed to the ``deliver_reminder`` task (django-tasks, database backend).
 Sending is a claim, then the e-mail, then the record:
 
 1. :func:`reminder_claim` moves the row to ``sending`` with one conditional
-   ``UPDATE``; of two workers racing, the database lets exactly one match.
+   ``UPDATE`` (:func:`peerpath.core.claims.claim_row`); of two workers
+   racing, the database lets exactly one match.
 2. The e-mail goes out with a ``Message-ID`` derived from the row, so even a
    repeat after a crash is one message to the recipient's mail system.
 3. The row becomes ``sent``, or ``failed`` with the error and a later retry
-   time (logged); after ``MAX_ATTEMPTS`` it gives up, loudly.
+   time (logged, :func:`~peerpath.core.claims.record_failure`); after
+   ``MAX_ATTEMPTS`` it gives up, loudly.
 
 A worker that dies between claim and record leaves ``sending`` behind; once
-the claim's lease expires, the scheduler hands it out again.
+the claim's lease expires, the scheduler hands it out again. Handing out is
+not a claim: it counts no attempt and names no worker, it only keeps a second
+scheduler from enqueueing the same row while the task waits in the queue.
 """
 
 from __future__ import annotations
@@ -30,13 +34,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from peerpath.core.emails import render_email
+from peerpath.core.claims import claim_row, held_by, record_failure
+from peerpath.core.emails import message_id_domain, send_templated_email
 from peerpath.core.models import User
 from peerpath.matching.models import Match
 from peerpath.meetings.models import (
@@ -62,11 +66,6 @@ MAX_LEAD = dt.timedelta(hours=168)
 
 Kind = ReminderDelivery.Kind
 Status = ReminderDelivery.Status
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Wait 2, 4, 8, 16 … minutes after the n-th failed attempt."""
-    return dt.timedelta(minutes=2**attempts)
 
 
 @dataclass(frozen=True)
@@ -210,17 +209,21 @@ def reminder_claim(
 ) -> ReminderDelivery | None:
     """Take the reminder for sending, or return ``None`` if it is sent or someone else has it."""
     now = now or timezone.now()
-    claimable = Q(status__in=[Status.PENDING, Status.FAILED]) | Q(
-        status=Status.SENDING, claimed_at__lt=now - LEASE
+    # Not filtered on next_attempt_at: the scheduler pushed it one lease ahead
+    # when it enqueued this task.
+    claimable = ReminderDelivery.objects.filter(
+        Q(status__in=[Status.PENDING, Status.FAILED])
+        | Q(status=Status.SENDING, claimed_at__lt=now - LEASE),
+        attempts__lt=MAX_ATTEMPTS,
     )
-    claimed = ReminderDelivery.objects.filter(
-        claimable, pk=delivery_id, attempts__lt=MAX_ATTEMPTS
-    ).update(
+    claimed = claim_row(
+        claimable,
+        delivery_id,
+        worker=worker,
+        now=now,
+        lease=LEASE,
         status=Status.SENDING,
         claimed_at=now,
-        claimed_by=worker[:64],
-        attempts=F("attempts") + 1,
-        next_attempt_at=now + LEASE,
     )
     if not claimed:
         return None
@@ -299,18 +302,13 @@ def _message(delivery: ReminderDelivery, now: dt.datetime) -> tuple[str, dict[st
 
 def _send(delivery: ReminderDelivery, template: str, context: dict[str, object]) -> None:
     user = delivery.recipient
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        subject, text, html = render_email(template, context)
-    host = settings.PEERPATH_SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "peerpath"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    send_templated_email(
         to=[user.email],
-        headers={"Message-ID": f"<reminder-{delivery.pk}-{delivery.kind}@{host}>"},
+        template=template,
+        context=context,
+        language=user.preferred_language,
+        message_id=f"<reminder-{delivery.pk}-{delivery.kind}@{message_id_domain()}>",
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 def reminder_deliver(delivery_id: int, *, worker: str = "", now: dt.datetime | None = None) -> str:
@@ -320,7 +318,9 @@ def reminder_deliver(delivery_id: int, *, worker: str = "", now: dt.datetime | N
     delivery = reminder_claim(delivery_id, worker=worker, now=now)
     if delivery is None:
         return "not-claimed"
-    mine = ReminderDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_by=worker)
+    mine = held_by(
+        ReminderDelivery.objects.filter(status=Status.SENDING), delivery.pk, worker=worker
+    )
     found = _message(delivery, now)
     if found is None:
         mine.update(status=Status.SKIPPED)
@@ -328,14 +328,16 @@ def reminder_deliver(delivery_id: int, *, worker: str = "", now: dt.datetime | N
     try:
         _send(delivery, *found)
     except Exception as error:  # any transport failure: record it and retry later
-        gave_up = delivery.attempts >= MAX_ATTEMPTS
-        mine.update(
-            status=Status.GAVE_UP if gave_up else Status.FAILED,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            next_attempt_at=now + backoff(delivery.attempts),
+        gave_up = record_failure(
+            mine,
+            error,
+            attempts=delivery.attempts,
+            max_attempts=MAX_ATTEMPTS,
+            now=now,
+            retry_status=Status.FAILED,
+            gave_up_status=Status.GAVE_UP,
         )
-        log = logger.error if gave_up else logger.warning
-        log(
+        (logger.error if gave_up else logger.warning)(
             "Reminder %s (%s) to user %s failed on attempt %s: %s",
             delivery.pk,
             delivery.kind,

@@ -15,11 +15,11 @@ reminders:
    match, due date); the unique key makes that idempotent, however many
    workers run it at once.
 2. :func:`checkin_reminder_claim` moves a row to ``sending`` with one
-   conditional ``UPDATE``; of two workers racing, the database lets exactly
-   one match.
+   conditional ``UPDATE`` (:func:`peerpath.core.claims.claim_row`); of two
+   workers racing, the database lets exactly one match.
 3. The e-mail goes out with a ``Message-ID`` derived from the row; the row
    becomes ``sent``, or ``failed`` with a later retry (``gave_up`` after
-   ``MAX_ATTEMPTS``).
+   ``MAX_ATTEMPTS``, :func:`~peerpath.core.claims.record_failure`).
 
 A worker that dies between claim and record leaves ``sending`` behind; once
 the claim's lease expires another run takes it over. Only the current period
@@ -34,12 +34,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from peerpath.core.emails import render_email
+from peerpath.core.claims import claim_row, held_by, record_failure
+from peerpath.core.emails import message_id_domain, send_templated_email
 from peerpath.matching.models import Match
 from peerpath.support.health import settings_by_program
 from peerpath.support.models import CheckInReminder, CheckInResponse
@@ -54,11 +54,6 @@ MAX_ATTEMPTS = 5
 BATCH = 200
 
 Status = CheckInReminder.Status
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """Wait 2, 4, 8, 16 … minutes after the n-th failed attempt."""
-    return dt.timedelta(minutes=2**attempts)
 
 
 def current_due_date(started: dt.date, every_days: int, today: dt.date) -> dt.date | None:
@@ -144,12 +139,14 @@ def checkin_reminder_claim(
 ) -> CheckInReminder | None:
     """Take the e-mail for sending, or return ``None`` if it is sent or someone else has it."""
     now = now or timezone.now()
-    claimed = CheckInReminder.objects.filter(_claimable(now), pk=reminder_id).update(
+    claimed = claim_row(
+        CheckInReminder.objects.filter(_claimable(now)),
+        reminder_id,
+        worker=worker,
+        now=now,
+        lease=LEASE,
         status=Status.SENDING,
         claimed_at=now,
-        claimed_by=worker[:64],
-        attempts=F("attempts") + 1,
-        next_attempt_at=now + LEASE,
     )
     if not claimed:
         return None
@@ -188,18 +185,13 @@ def _send(reminder: CheckInReminder) -> None:
         "program": participant.program.name,
         "url": site + reverse("support:checkin", args=[participant.pk, "checkin"]),
     }
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        subject, text, html = render_email("checkin_due", context)
-    host = site.split("//")[-1].split("/")[0].split(":")[0] or "peerpath"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    send_templated_email(
         to=[user.email],
-        headers={"Message-ID": f"<checkin-{reminder.pk}-{reminder.due_on:%Y%m%d}@{host}>"},
+        template="checkin_due",
+        context=context,
+        language=user.preferred_language,
+        message_id=f"<checkin-{reminder.pk}-{reminder.due_on:%Y%m%d}@{message_id_domain()}>",
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 def checkin_reminder_deliver(
@@ -211,8 +203,8 @@ def checkin_reminder_deliver(
     reminder = checkin_reminder_claim(reminder_id, worker=worker, now=now)
     if reminder is None:
         return "not-claimed"
-    mine = CheckInReminder.objects.filter(
-        pk=reminder.pk, status=Status.SENDING, claimed_by=worker[:64]
+    mine = held_by(
+        CheckInReminder.objects.filter(status=Status.SENDING), reminder.pk, worker=worker
     )
     if not _still_needed(reminder):
         mine.update(status=Status.SKIPPED)
@@ -220,11 +212,14 @@ def checkin_reminder_deliver(
     try:
         _send(reminder)
     except Exception as error:  # any transport failure: record it and retry later
-        gave_up = reminder.attempts >= MAX_ATTEMPTS
-        mine.update(
-            status=Status.GAVE_UP if gave_up else Status.FAILED,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            next_attempt_at=now + backoff(reminder.attempts),
+        gave_up = record_failure(
+            mine,
+            error,
+            attempts=reminder.attempts,
+            max_attempts=MAX_ATTEMPTS,
+            now=now,
+            retry_status=Status.FAILED,
+            gave_up_status=Status.GAVE_UP,
         )
         (logger.error if gave_up else logger.warning)(
             "Check-in e-mail %s to participant %s failed on attempt %s: %s",
