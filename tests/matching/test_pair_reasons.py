@@ -58,7 +58,9 @@ def test_criteria_are_named_by_their_labels_in_spanish():
         )
         full = pair_reason_text("compatible_full", {"count": 3}, default="")
         one = pair_reason_text("compatible_full", {"count": 1}, default="")
-        gap = pair_reason_text("hard_gap", SAMPLES["hard_gap"], default="")
+        # a key the given labels lack has its settings label; one no label names is unknown
+        gap = pair_reason_text("hard_gap", SAMPLES["hard_gap"], default="", labels=LABELS)
+        unknown = pair_reason_text("hard_excludes_all", {"criterion": "zodiac"}, default="")
     assert combined == (
         "ningún mentor cumple a la vez los criterios obligatorios "
         "(“Afinidad de materias” y “Tiempo libre en común”)"
@@ -69,9 +71,14 @@ def test_criteria_are_named_by_their_labels_in_spanish():
     )
     assert one.startswith("1 mentor compatible, completo;")
     assert gap == (
-        "ningún mentor cumple el criterio obligatorio “grade_gap”: ninguno está entre 1 y 3 "
-        "por encima de este mentorado"
+        "ningún mentor cumple el criterio obligatorio “Diferencia de grado”: ninguno está entre "
+        "1 y 3 por encima de este mentorado"
     )
+    assert unknown == "ningún mentor cumple el criterio obligatorio “criterio desconocido (zodiac)”"
+    with translation.override("en"):
+        assert pair_reason_text("hard_excludes_all", {"criterion": "zodiac"}, default="") == (
+            "no mentor meets the required criterion “unknown criterion (zodiac)”"
+        )
 
 
 def test_an_unknown_code_or_bad_parameters_keep_the_stored_sentence():

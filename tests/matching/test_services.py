@@ -262,7 +262,10 @@ def test_failed_round_keeps_everything_else(cohort, monkeypatch):
     monkeypatch.setattr(services, "solve", boom)
     match_round = match_round_start(actor=cohort.coordinator, program=cohort.program)
     assert match_round.status == "failed"
-    assert match_round.error == "solver exploded"
+    assert match_round.error == (  # stored in English, translated when shown
+        "Peerpath could not run this round. Start a new round; if it fails again, ask your "
+        "Peerpath administrator, with this message: solver exploded"
+    )
     assert not Proposal.objects.exists()
     assert MatchRound.objects.count() == 1
 

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
@@ -36,6 +37,10 @@ from peerpath.matching.models import ArrivalOverdue, Match
 from peerpath.matching.services import _pair, _require_manager, mentor_load
 from peerpath.programs.models import Participant, ParticipantStatus, Program, ProgramType
 from peerpath.recruitment.readiness import has_consent
+
+#: The status history's reason for a buddy pairing: in English whoever paired
+#: them (see :data:`peerpath.matching.services.STATUS_ROUND_PUBLISHED`).
+STATUS_BUDDY_PAIRED = gettext_noop("Buddy for a new arrival")
 
 ARRIVAL_WINDOW_DAYS = 7
 """A new arrival should have a buddy within this many days of arriving."""
@@ -150,7 +155,7 @@ def buddy_pair_new_arrivals(
                 program=program,
                 mentor=mentor,
                 mentee=mentee,
-                reason=_("Buddy for a new arrival"),
+                reason=STATUS_BUDDY_PAIRED,
                 full_message=_("This buddy has no room for another new arrival."),
             )
         )

@@ -21,6 +21,8 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from peerpath.matching.pair_reasons import unknown_criterion_label
+
 __all__ = [
     "TRANSLATED_CODES",
     "RoundReasons",
@@ -59,7 +61,7 @@ class _Say:
 
     def label(self, key: str) -> str:
         value = str(self.params[key])
-        return str(self.labels.get(value, value))
+        return str(self.labels[value]) if value in self.labels else unknown_criterion_label(value)
 
 
 def _leader_rule(p: _Say) -> str:

@@ -35,8 +35,16 @@ from peerpath.engine.groups import (
     group_problem_from_dict,
 )
 from peerpath.engine.groups import Participant as GroupParticipant
+from peerpath.matching.group_reasons import group_label, round_reasons
 from peerpath.matching.models import GroupLeaderRule, GroupRound, GroupSettings
-from peerpath.matching.rounds import RoundRun, round_execute, rounds_run_queued
+from peerpath.matching.rounds import (
+    ERROR_NO_GROUPING,
+    PROGRESS_FORMING_GROUPS,
+    PROGRESS_WAITING,
+    RoundRun,
+    round_execute,
+    rounds_run_queued,
+)
 from peerpath.programs.models import Participant, ParticipantStatus, Program
 from peerpath.programs.selectors import program_can_manage
 from peerpath.recruitment.readiness import has_consent
@@ -331,7 +339,7 @@ def group_round_start(*, actor: User, program: Program) -> GroupRound:
             seed=0,
             created_by=actor,
             settings_snapshot=settings_snapshot(found),
-            progress=_("Waiting to run"),
+            progress=PROGRESS_WAITING,
         )
         audit_record(
             actor=actor,
@@ -356,7 +364,7 @@ def _form_round_groups(run: RoundRun[GroupRound]) -> None:
     group_round = run.round
     with run.timed("load_and_build_s"):
         built = build_group_problem(group_round.program, group_round.settings_snapshot)
-    run.report(_("Forming groups"))
+    run.report(PROGRESS_FORMING_GROUPS)
     with run.timed("solve_s"):
         result = form_groups(built.problem, seed=group_round.seed)
     run.finish(
@@ -367,7 +375,7 @@ def _form_round_groups(run: RoundRun[GroupRound]) -> None:
         evaluation=result.to_dict() if result.feasible else {},
         skipped=built.skipped,
         timings=run.timings,
-        error="" if result.feasible else (result.reason or ""),
+        error="" if result.feasible else ERROR_NO_GROUPING % {"detail": result.reason or ""},
     )
 
 
@@ -405,6 +413,37 @@ def open_group_round_for_edit(actor: User, group_round: GroupRound) -> GroupRoun
     if locked.status != GroupRound.Status.PROPOSED:
         raise ValidationError(_("This round can no longer be changed."))
     return locked
+
+
+def group_round_rules_broken(group_round: GroupRound) -> list[str]:
+    """
+    The rules the round's grouping breaks as it stands, in the active language.
+
+    One sentence per rule ("Group 2: 2 members, fewer than 3"; a rule about
+    two people names them), in the engine's order: what a refusal to publish
+    the round lists. Read from the stored codes, so the coordinator reads
+    their own language; a round stored before codes gives the engine's English.
+    """
+    evaluation = group_round.evaluation or {}
+    if not evaluation.get("violations"):
+        return []
+    ids = [int(p["id"]) for p in group_round.problem.get("participants", [])]
+    names = {
+        str(p.pk): p.student.user.display_name
+        for p in Participant.objects.filter(pk__in=ids).select_related("student__user")
+    }
+    reasons = round_reasons(
+        result=group_round.result or {},
+        evaluation=evaluation,
+        names=names,
+        labels={key: str(spec.label) for key, spec in GROUP_CRITERIA.items()},
+    )
+    broken = [
+        _("%(group)s: %(rule)s") % {"group": group_label(group), "rule": rule}
+        for group, rules in reasons.broken.items()
+        for rule in rules
+    ]
+    return broken + reasons.pair_rules
 
 
 OUT = "out"

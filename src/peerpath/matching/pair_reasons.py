@@ -9,6 +9,12 @@ translated sentence, naming criteria by their labels on the settings page
 (:data:`~peerpath.matching.criteria.CRITERIA`). A code it does not know, a
 round stored before codes existed, or a reason the coordinator replaced keeps
 the stored sentence.
+
+A reason Peerpath itself gives a proposal (:data:`REMOVED_BY_COORDINATOR`) is
+stored in English, as its message id, and translated when shown
+(:func:`proposal_reason_text`). A criterion key with no label (a criterion this
+version does not offer) is named as unknown, in the reader's language, never
+shown bare (:func:`criterion_label`).
 """
 
 from __future__ import annotations
@@ -18,15 +24,60 @@ from typing import Any
 
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
-__all__ = ["TRANSLATED_CODES", "pair_reason_text", "unmatched_reasons"]
+from peerpath.matching.criteria import CRITERIA
+
+__all__ = [
+    "REMOVED_BY_COORDINATOR",
+    "TRANSLATED_CODES",
+    "criterion_label",
+    "pair_reason_text",
+    "proposal_reason_text",
+    "unknown_criterion_label",
+    "unmatched_reasons",
+]
+
+#: The reason of a proposal whose mentor the coordinator took away (stored in
+#: English whoever did it; translated by :func:`proposal_reason_text`).
+REMOVED_BY_COORDINATOR = gettext_noop("Removed by the coordinator")
+
+#: What a pair "breaks" that is no criterion: the same student on both sides.
+SAME_PERSON = "same_person"
+
+
+def unknown_criterion_label(key: str) -> str:
+    """How a criterion key with no label is named (not bare: it is no word to a reader)."""
+    return _("unknown criterion (%(key)s)") % {"key": key}
+
+
+def criterion_label(key: str, labels: Mapping[str, str] | None = None) -> str:
+    """
+    Return a criterion's label in the active language.
+
+    ``labels`` maps keys to labels; a key it lacks has its label on the
+    settings page (:data:`~peerpath.matching.criteria.CRITERIA`). A pair's
+    ``same_person`` "criterion" is said as the rule it is.
+    """
+    if labels is not None and key in labels:
+        return str(labels[key])
+    spec = CRITERIA.get(key)
+    if spec is not None:
+        return str(spec.label)
+    if key == SAME_PERSON:
+        return _("a student cannot mentor themselves")
+    return unknown_criterion_label(key)
+
+
+def proposal_reason_text(reason: str) -> str:
+    """Return a proposal's stored ``reason`` in the active language if Peerpath wrote it."""
+    return _(reason) if reason == REMOVED_BY_COORDINATOR else reason
 
 
 class _Say:
     """Parameters of one reason, with criteria named by their labels."""
 
-    def __init__(self, params: Mapping[str, Any], labels: Mapping[str, str]) -> None:
+    def __init__(self, params: Mapping[str, Any], labels: Mapping[str, str] | None) -> None:
         self.params = params
         self.labels = labels
 
@@ -34,11 +85,10 @@ class _Say:
         return self.params[key]
 
     def label(self, key: str) -> str:
-        name = str(self.params[key])
-        return str(self.labels.get(name, name))
+        return criterion_label(str(self.params[key]), self.labels)
 
     def labels_of(self, key: str) -> str:
-        names = [str(self.labels.get(str(n), str(n))) for n in self.params[key]]
+        names = [criterion_label(str(n), self.labels) for n in self.params[key]]
         return str(get_text_list([f"“{n}”" for n in names], _("and")))
 
 
@@ -172,19 +222,19 @@ def pair_reason_text(
         The stored English sentence, returned for a code this module does not
         know or parameters it cannot read.
     labels
-        Criterion key → its label.
+        Criterion key → its label (the settings page's when not given).
     """
     say = _TEXT.get(code)
     if say is None:
         return default
     try:
-        return say(_Say(params, labels or {}))
+        return say(_Say(params, labels))
     except (KeyError, TypeError, ValueError):
         return default
 
 
 def unmatched_reasons(
-    *, result: Mapping[str, Any], labels: Mapping[str, str]
+    *, result: Mapping[str, Any], labels: Mapping[str, str] | None = None
 ) -> dict[tuple[str, str], str]:
     """
     The translated reason of each unmatched mentee in a round's ``result``.

@@ -22,12 +22,21 @@ A worker killed mid-run leaves the round RUNNING. Once its lease has expired,
 nothing is published until the coordinator publishes, so the re-run is safe —
 or, after :data:`MAX_ATTEMPTS` attempts, marks it FAILED with a message for
 the coordinator instead of letting it kill worker after worker.
+
+What a round's ``progress`` and ``error`` say is written by whichever process
+runs it (a worker, or a coordinator's request, in any language) and read later
+by any coordinator of the program, in theirs. So Peerpath's own messages are
+stored in English, as their message ids, and translated when shown
+(:func:`round_progress_text`, :func:`round_error_text`, the ``round_text``
+template filters); text stored before, or that Peerpath did not write, is
+shown as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +48,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peerpath.matching.models import BackgroundRound, RoundStatus
 
@@ -48,7 +58,9 @@ __all__ = [
     "MAX_ATTEMPTS",
     "RoundRun",
     "round_claim",
+    "round_error_text",
     "round_execute",
+    "round_progress_text",
     "rounds_requeue_expired",
     "rounds_run_queued",
 ]
@@ -63,6 +75,78 @@ HEARTBEAT_SECONDS = 60.0
 MAX_ATTEMPTS = 3
 
 R = TypeVar("R", bound=BackgroundRound)
+
+#: What ``progress`` says while a round waits and runs (stored in English).
+PROGRESS_WAITING = gettext_noop("Waiting to run")
+PROGRESS_LOADING = gettext_noop("Loading participants")
+PROGRESS_REQUEUED = gettext_noop("Waiting to run again: the worker running it stopped")
+PROGRESS_SOLVING = gettext_noop("Solving")
+PROGRESS_FORMING_GROUPS = gettext_noop("Forming groups")
+_PROGRESS = frozenset(
+    {
+        PROGRESS_WAITING,
+        PROGRESS_LOADING,
+        PROGRESS_REQUEUED,
+        PROGRESS_SOLVING,
+        PROGRESS_FORMING_GROUPS,
+    }
+)
+
+#: Why a round failed, as ``error`` stores it: the English message with its
+#: parameters filled in; :func:`round_error_text` reads them back.
+ERROR_GAVE_UP = gettext_noop(
+    "The background worker stopped %(attempts)s times while running this round, "
+    "so it was given up. Start a new round; if it stops again, ask your Peerpath "
+    "administrator to check the worker (a very large program may need more memory)."
+)
+#: ``detail`` is the exception's message (the engine's names the entry it refused;
+#: it is English only: the engine cannot translate).
+ERROR_INPUT_REFUSED = gettext_noop(
+    "Peerpath could not run this round. Start a new round; if it fails again, ask your "
+    "Peerpath administrator, with this message: %(detail)s"
+)
+#: A group formation round for which the engine found no grouping that meets
+#: the hard rules; ``detail`` is the engine's reason (English only).
+ERROR_NO_GROUPING = gettext_noop(
+    "No grouping meets the rules. Change the group settings or who takes part, then "
+    "start a new round. The engine's reason: %(detail)s"
+)
+
+
+def _stored_pattern(message: str) -> re.Pattern[str]:
+    """A regular expression matching ``message`` with any value for each ``%(name)s``."""
+    parts = re.split(r"%\((\w+)\)s", message)
+    return re.compile(
+        "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*)" for i, p in enumerate(parts))
+        + r"\Z",
+        re.DOTALL,
+    )
+
+
+_ERRORS = tuple(
+    (message, _stored_pattern(message))
+    for message in (ERROR_GAVE_UP, ERROR_INPUT_REFUSED, ERROR_NO_GROUPING)
+)
+
+
+def round_progress_text(progress: str) -> str:
+    """Return a round's stored ``progress`` in the active language."""
+    return _(progress) if progress in _PROGRESS else progress
+
+
+def round_error_text(error: str) -> str:
+    """
+    Return a round's stored ``error`` in the active language.
+
+    Peerpath's own messages are recognised with their parameters; anything
+    else (a message stored before they were stored in English) is returned as
+    it is.
+    """
+    for message, pattern in _ERRORS:
+        found = pattern.match(error)
+        if found:
+            return _(message) % found.groupdict()
+    return error
 
 
 @dataclass
@@ -116,7 +200,12 @@ class RoundRun(Generic[R]):
         return written == 1
 
     def fail(self, error: str) -> bool:
-        """Mark the round failed with the reason the coordinator will read."""
+        """
+        Mark the round failed with the reason the coordinator will read.
+
+        Give one of the ``ERROR_*`` messages with its parameters filled in, not
+        a translation: it is translated when shown (:func:`round_error_text`).
+        """
         return self.finish(status=RoundStatus.FAILED, error=error)
 
     @contextmanager
@@ -181,7 +270,7 @@ def round_claim(
         attempts=F("attempts") + 1,
         claimed_until=now + LEASE,
         started_at=now,
-        progress=_("Loading participants"),
+        progress=PROGRESS_LOADING,
         updated_at=now,
     )
     if not claimed:
@@ -214,7 +303,7 @@ def round_execute(
             work(run)
     except (KeyError, ValueError) as error:  # the engine's ProblemError is a ValueError
         logger.exception("%s %s failed", model.__name__, round_id)
-        run.fail(str(error))
+        run.fail(ERROR_INPUT_REFUSED % {"detail": error})
     run.round.refresh_from_db()
     return run.round
 
@@ -233,12 +322,7 @@ def rounds_requeue_expired(model: type[BackgroundRound], *, now: dt.datetime | N
     with transaction.atomic():
         failed = abandoned.filter(attempts__gte=MAX_ATTEMPTS).update(
             status=RoundStatus.FAILED,
-            error=_(
-                "The background worker stopped %(attempts)s times while running this round, "
-                "so it was given up. Start a new round; if it stops again, ask your Peerpath "
-                "administrator to check the worker (a very large program may need more memory)."
-            )
-            % {"attempts": MAX_ATTEMPTS},
+            error=ERROR_GAVE_UP % {"attempts": MAX_ATTEMPTS},
             progress="",
             claimed_until=None,
             finished_at=now,
@@ -246,7 +330,7 @@ def rounds_requeue_expired(model: type[BackgroundRound], *, now: dt.datetime | N
         )
         requeued = abandoned.filter(attempts__lt=MAX_ATTEMPTS).update(
             status=RoundStatus.QUEUED,
-            progress=_("Waiting to run again: the worker running it stopped"),
+            progress=PROGRESS_REQUEUED,
             claimed_until=None,
             restarted_at=now,
             updated_at=now,

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
@@ -28,12 +29,28 @@ from peerpath.matching.models import (
     MentorRequest,
     Proposal,
 )
-from peerpath.matching.rounds import RoundRun, round_execute, rounds_run_queued
+from peerpath.matching.pair_reasons import REMOVED_BY_COORDINATOR
+from peerpath.matching.rounds import (
+    PROGRESS_SOLVING,
+    PROGRESS_WAITING,
+    RoundRun,
+    round_execute,
+    rounds_run_queued,
+)
 from peerpath.people.models import GuardianLink
 from peerpath.programs.models import Participant, ParticipantStatus, Program
 from peerpath.programs.selectors import program_can_manage
 from peerpath.programs.services import participant_transition
 from peerpath.recruitment.readiness import has_consent
+
+#: Why matching moved a participant to another status, as the status history
+#: (``ParticipantStatusChange.reason``) stores it: in English, whoever acted and
+#: in whatever language, so that every row reads the same (the fixed ones are
+#: their message ids, which a page showing them can translate).
+STATUS_ROUND_PUBLISHED = gettext_noop("Match round %(id)s published")
+STATUS_REQUEST_ACCEPTED = gettext_noop("Mentor request accepted")
+STATUS_PAIRED_BY_HAND = gettext_noop("Paired by the coordinator")
+STATUS_MATCH_CLOSED = gettext_noop("Match closed: %(reason)s")
 
 
 def _require_manager(actor: User, program: Program) -> None:
@@ -156,7 +173,7 @@ def match_round_start(
             seed=0,
             created_by=actor,
             settings_snapshot={"criteria": found.criteria, "mode": found.mode, "locked": locked},
-            progress=_("Waiting to run"),
+            progress=PROGRESS_WAITING,
         )
         audit_record(
             actor=actor,
@@ -184,7 +201,7 @@ def _solve_round(run: RoundRun[MatchRound]) -> None:
             snapshot["criteria"],
             locked=[tuple(p) for p in snapshot.get("locked", [])],
         )
-    run.report(_("Solving"))
+    run.report(PROGRESS_SOLVING)
     with run.timed("solve_s"):
         result = solve(built.problem, mode=match_round.mode, seed=match_round.seed)
     with transaction.atomic():
@@ -293,7 +310,7 @@ def proposal_assign(
     proposal.mentor = mentor
     proposal.source = Proposal.Source.MANUAL
     proposal.locked = False
-    proposal.reason = reason or (_("Removed by the coordinator") if mentor is None else "")
+    proposal.reason = reason or (REMOVED_BY_COORDINATOR if mentor is None else "")
     _recompute(proposal, match_round.settings_snapshot["criteria"])
     proposal.save(
         update_fields=["mentor", "score", "explanation", "broken", "reason", "locked", "source"]
@@ -326,7 +343,7 @@ def proposal_swap(*, actor: User, first: Proposal, second: Proposal) -> list[Pro
     for p in (a, b):
         p.source = Proposal.Source.MANUAL
         p.locked = False
-        p.reason = "" if p.mentor else _("Removed by the coordinator")
+        p.reason = "" if p.mentor else REMOVED_BY_COORDINATOR
         _recompute(p, match_round.settings_snapshot["criteria"])
         p.save(
             update_fields=["mentor", "score", "explanation", "broken", "reason", "locked", "source"]
@@ -445,7 +462,7 @@ def match_round_publish(*, actor: User, match_round: MatchRound) -> list[Match]:
                     actor=actor,
                     participant=side,
                     to_status=ParticipantStatus.MATCHED,
-                    reason=_("Match round %(id)s published") % {"id": match_round.pk},
+                    reason=STATUS_ROUND_PUBLISHED % {"id": match_round.pk},
                 )
                 moved.add(side.pk)
     match_round.status = MatchRound.Status.PUBLISHED
@@ -594,7 +611,7 @@ def mentor_request_decide(*, actor: User, request: MentorRequest, accept: bool) 
         program=request.program,
         mentor=mentor,
         mentee=mentee,
-        reason=_("Mentor request accepted"),
+        reason=STATUS_REQUEST_ACCEPTED,
         full_message=_("You have no room for another mentee."),
     )
     request.status = MentorRequest.Status.ACCEPTED
@@ -673,7 +690,7 @@ def match_create_manual(
         program=program,
         mentor=locked[mentor.pk],
         mentee=locked[mentee.pk],
-        reason=_("Paired by the coordinator"),
+        reason=STATUS_PAIRED_BY_HAND,
         full_message=_("This mentor has no room for another mentee."),
     )
     audit_record(
@@ -745,6 +762,8 @@ def match_close(
     match.mentor_would_mentor_again = mentor_would_mentor_again
     match.rematch_requested = rematch
     match.save()
+    with translation.override("en"):
+        closed = STATUS_MATCH_CLOSED % {"reason": match.get_close_reason_display()}
     for side, is_mentor in ((match.mentee, False), (match.mentor, True)):
         still_active = (
             is_mentor and Match.objects.filter(mentor=side, status=Match.Status.ACTIVE).exists()
@@ -756,7 +775,7 @@ def match_close(
             actor=actor,
             participant=side,
             to_status=ParticipantStatus.READY if rematch else ParticipantStatus.CLOSED,
-            reason=_("Match closed: %(reason)s") % {"reason": match.get_close_reason_display()},
+            reason=closed,
         )
     audit_record(
         actor=actor,

@@ -21,10 +21,13 @@ from peerpath.matching.buddies import (
     buddy_pair_new_arrivals,
     is_overdue,
 )
-from peerpath.matching.criteria import CRITERIA
 from peerpath.matching.forms import ArrivalForm, CloseForm, ExitSurveyForm, MatchSettingsForm
 from peerpath.matching.models import MatchRound, MentorRequest, Proposal
-from peerpath.matching.pair_reasons import unmatched_reasons
+from peerpath.matching.pair_reasons import (
+    criterion_label,
+    proposal_reason_text,
+    unmatched_reasons,
+)
 from peerpath.matching.services import (
     eligible_mentors_for,
     exit_survey_submit,
@@ -149,21 +152,25 @@ def _round_context(match_round: MatchRound) -> dict[str, object]:
     ).select_related("student__user")
     for mentor in extra_mentors:
         mentors.setdefault(mentor.pk, mentor)
-    labels = {key: spec.label for key, spec in CRITERIA.items()}
-    said = unmatched_reasons(
-        result=match_round.result or {}, labels={k: str(v) for k, v in labels.items()}
-    )
+    said = unmatched_reasons(result=match_round.result or {})
     return {
         "round": match_round,
         "program": match_round.program,
-        "pairs": [p for p in proposals if p.mentor_id is not None],
+        "pairs": [
+            (
+                p,
+                [(criterion_label(key), value) for key, value in p.explanation.items()],
+                [criterion_label(key) for key in p.broken],
+            )
+            for p in proposals
+            if p.mentor_id is not None
+        ],
         "unmatched": [
-            (p, said.get((str(p.mentee_id), p.reason), p.reason))
+            (p, said.get((str(p.mentee_id), p.reason)) or proposal_reason_text(p.reason))
             for p in proposals
             if p.mentor_id is None
         ],
         "mentors": sorted(mentors.values(), key=lambda m: (m.student.user.family_name, m.pk)),
-        "labels": labels,
         "capacity_problems": round_capacity_problems(match_round)
         if match_round.status == MatchRound.Status.PROPOSED
         else [],
@@ -286,7 +293,9 @@ def match_page(request: HttpRequest, pk: int) -> HttpResponse:
             "i_agreed": (match.mentor_agreed_at if relation == "mentor" else match.mentee_agreed_at)
             if relation in {"mentor", "mentee"}
             else None,
-            "labels": {key: spec.label for key, spec in CRITERIA.items()},
+            "why_matched": [
+                criterion_label(key) for key, value in match.explanation.items() if value > 0
+            ],
         },
     )
 
