@@ -339,6 +339,11 @@ def test_a_pilot_circle_was_closed_and_a_new_circle_has_a_board(demo: DemoSummar
     closing = AuditEntry.objects.get(action="meetings.group.close", target_id=str(closed.pk))
     assert closing.after["reason"] == PILOT_CLOSE_REASON
     assert Message.objects.filter(thread__group=closed).count() == 2
+    assert closed.close_reason == PILOT_CLOSE_REASON
+    assert closed.closed_by is not None
+    # Formed, written on and closed last term, in that order.
+    sent = sorted(Message.objects.filter(thread__group=closed).values_list("created_at", flat=True))
+    assert closed.created_at < sent[0] <= sent[-1] < closed.closed_at
 
     board = Message.objects.filter(thread__group__status="active", thread__group__program=program)
     assert board.count() == len(BOARD)

@@ -388,3 +388,34 @@ def test_the_coordinator_who_closed_a_group_is_mentioned_in_their_export_and_era
     assert study_group.closed_by is not None
     assert study_group.closed_by.email.endswith(".invalid")
     assert study_group.close_reason == "Term over."
+
+
+def test_a_group_of_an_earlier_term_keeps_when_it_was_formed_written_on_and_closed(world):
+    """The services take ``now``, as the demo's pilot circle uses them."""
+    formed, posted = local(2026, 3, 2, 9, 0), local(2026, 3, 9, 15, 0)
+    program = make_program(
+        world.school,
+        world.coordinator,
+        name="Spring Circles",
+        program_type="study_groups",
+        status="running",
+        mentor_training_minutes=0,
+    )
+    leader = enrol(program, world.coordinator, "mentor", name="Lou", age=19, free=["mon-2"])
+    member = enrol(program, world.coordinator, "mentee", name="Kai", age=18, free=["mon-2"])
+    group = group_create(
+        actor=world.coordinator,
+        program=program,
+        name="Pilot",
+        leaders=[leader],
+        members=[member],
+        now=formed,
+    )
+    message = message_send(
+        actor=member.student.user, body="See you next week", group=group, now=posted
+    )
+    group_close(actor=world.coordinator, group=group, reason="Term over.", now=CLOSED)
+    group.refresh_from_db()
+    message.refresh_from_db()
+    assert (group.created_at, message.created_at, message.delivered_at) == (formed, posted, posted)
+    assert group.created_at < message.created_at < group.closed_at == CLOSED

@@ -104,6 +104,12 @@ def _last_term_end(term_start: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(15, 0)))
 
 
+def _pilot_formed(closed: dt.datetime) -> dt.datetime:
+    """Nine in the morning of the Monday twelve weeks before the pilot closed (a Friday)."""
+    day = closed.date() - dt.timedelta(weeks=12, days=4)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+
+
 def _ready(program: Program) -> list[Participant]:
     return list(
         Participant.objects.filter(program=program, status=ParticipantStatus.READY)
@@ -123,23 +129,29 @@ def demo_groups(*, program: Program, coordinator: User) -> GroupRound:
         ready = _ready(program)
         leaders = [p for p in ready if p.role == "mentor"]
         members = [p for p in ready if p.role == "mentee"]
+        # The pilot ran last term: formed, written on and closed on its own dates.
+        closed = _last_term_end(program.term_start)
+        formed = _pilot_formed(closed)
         pilot = group_create(
             actor=coordinator,
             program=program,
             name=PILOT_NAME,
             leaders=leaders[:1],
             members=members[:3],
+            now=formed,
         )
-        for participant, body in zip((leaders[0], members[0]), PILOT_BOARD, strict=True):
-            message_send(actor=participant.student.user, body=body, group=pilot)
+        for week, (participant, body) in enumerate(
+            zip((leaders[0], members[0]), PILOT_BOARD, strict=True), start=1
+        ):
+            message_send(
+                actor=participant.student.user,
+                body=body,
+                group=pilot,
+                now=formed + dt.timedelta(weeks=week, hours=6),
+            )
         # Its members were never placed by a round (still "ready"), so they stay
         # ready and are grouped again below.
-        group_close(
-            actor=coordinator,
-            group=pilot,
-            reason=PILOT_CLOSE_REASON,
-            now=_last_term_end(program.term_start),
-        )
+        group_close(actor=coordinator, group=pilot, reason=PILOT_CLOSE_REASON, now=closed)
         group_settings_update(
             actor=coordinator,
             program=program,

@@ -651,8 +651,14 @@ def group_create(
     name: str,
     leaders: Sequence[Participant],
     members: Sequence[Participant],
+    now: dt.datetime | None = None,
 ) -> Group:
-    """A coordinator forms a group (the grouping engine will call this too)."""
+    """
+    A coordinator forms a group (the grouping engine will call this too).
+
+    ``now`` (default: the current time) is when it was formed; the demo forms
+    a pilot circle of an earlier term with it.
+    """
     if not program_can_manage(actor, program):
         raise PermissionDenied(_("Only the program's coordinators can form groups."))
     if not (program.is_group_program or program.program_type == ProgramType.BUDDY):
@@ -667,7 +673,7 @@ def group_create(
         raise ValidationError(_("Each person can be in the group only once."))
     if any(p.program_id != program.pk or p.status in CLOSED_STATUSES for p in everyone):
         raise ValidationError(_("Every member must be an active participant of this program."))
-    group = Group.objects.create(program=program, name=name[:120])
+    group = Group.objects.create(program=program, name=name[:120], created_at=now or timezone.now())
     GroupMember.objects.bulk_create(
         [GroupMember(group=group, participant=p, role=GroupMember.Role.LEADER) for p in leaders]
         + [GroupMember(group=group, participant=p, role=GroupMember.Role.MEMBER) for p in members]
