@@ -6,9 +6,9 @@ Match rounds (:mod:`peerpath.matching.services`) and group formation rounds
 are run the same way, by :func:`round_execute`:
 
 1. :func:`round_claim` moves a QUEUED round to RUNNING with one conditional
-   ``UPDATE``; of two workers racing for it, the database lets exactly one
-   match. The claim counts the attempt and holds the round for
-   :data:`LEASE` (``claimed_until``).
+   ``UPDATE`` (:func:`peerpath.core.claims.claim_row`); of two workers racing
+   for it, the database lets exactly one match. The claim counts the attempt
+   and holds the round for :data:`LEASE` (``claimed_until``).
 2. The run renews its lease whenever it reports progress
    (:meth:`RoundRun.report`) and, while the engine works, from a heartbeat
    thread (:meth:`RoundRun.heartbeat`).
@@ -45,11 +45,12 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from peerpath.core.claims import claim_row
 from peerpath.matching.models import BackgroundRound, RoundStatus
 
 __all__ = [
@@ -262,13 +263,18 @@ def round_claim(
     Take a queued round for this process, or return ``None`` if it is not queued any more.
 
     The claim is one conditional ``UPDATE``; of two processes racing for the
-    round, exactly one gets it.
+    round, exactly one gets it. Rounds name no worker: a run's writes are
+    fenced by the attempt the claim counted (:class:`RoundRun`).
     """
     now = now or timezone.now()
-    claimed = model._default_manager.filter(pk=round_id, status=RoundStatus.QUEUED).update(
+    claimed = claim_row(
+        model._default_manager.filter(status=RoundStatus.QUEUED),
+        round_id,
+        worker=None,
+        now=now,
+        lease=LEASE,
+        lease_field="claimed_until",
         status=RoundStatus.RUNNING,
-        attempts=F("attempts") + 1,
-        claimed_until=now + LEASE,
         started_at=now,
         progress=PROGRESS_LOADING,
         updated_at=now,
