@@ -193,16 +193,26 @@ def _candidate_job(
 def _merge_best(
     best_val: NDArray[np.float32],
     best_row: IntArray,
+    floor: NDArray[np.float32],
     where: IntArray,
     colmax: NDArray[np.float32],
     colarg: IntArray,
 ) -> None:
-    """Offer ``colmax``/``colarg`` for mentors ``where`` to their best-mentee slots."""
-    current = best_val[where]
-    weakest = current.argmin(axis=1)
-    better = np.flatnonzero(colmax > current[np.arange(len(where)), weakest])
-    best_val[where[better], weakest[better]] = colmax[better]
-    best_row[where[better], weakest[better]] = colarg[better]
+    """
+    Offer ``colmax``/``colarg`` for mentors ``where`` to their best-mentee slots.
+
+    ``floor`` holds each mentor's weakest slot value, so most offers (which
+    beat no slot) are turned away without reading the whole slot table.
+    """
+    take = np.flatnonzero(colmax > floor[where])
+    if len(take) == 0:
+        return
+    mentors = where[take]
+    slots = best_val[mentors]
+    weakest = slots.argmin(axis=1)
+    best_val[mentors, weakest] = colmax[take]
+    best_row[mentors, weakest] = colarg[take]
+    floor[mentors] = best_val[mentors].min(axis=1)
 
 
 def _candidate_chunk(state: tuple[Any, ...], chunk: list[int]) -> tuple[Any, ...]:
@@ -211,6 +221,7 @@ def _candidate_chunk(state: tuple[Any, ...], chunk: list[int]) -> tuple[Any, ...
     m = scorer.m
     best_val = np.full((m, max(per_mentor, 1)), -1.0, dtype=np.float32)
     best_row = np.zeros((m, max(per_mentor, 1)), dtype=np.intp)
+    floor = np.full(m, -1.0, dtype=np.float32)
     col_bound = np.full(m, -1, dtype=np.int64)
     out_i, out_j, out_s, out_rows, out_bound, out_allowed = [], [], [], [], [], []
     for x in chunk:
@@ -229,7 +240,7 @@ def _candidate_chunk(state: tuple[Any, ...], chunk: list[int]) -> tuple[Any, ...
         out_bound.append(bound)
         out_allowed.append(allowed)
         if per_mentor and colmax is not None:
-            _merge_best(best_val, best_row, where, colmax, colarg)
+            _merge_best(best_val, best_row, floor, where, colmax, colarg)
     return (
         np.concatenate([np.zeros(0, np.intp), *out_i]),
         np.concatenate([np.zeros(0, np.intp), *out_j]),
@@ -299,7 +310,7 @@ def candidate_pass(
     rows: IntArray,
     *,
     k: int = 12,
-    per_mentor: int = 8,
+    per_mentor: int = 16,
     seed: int = 0,
 ) -> Candidates:
     """
@@ -337,6 +348,7 @@ def candidate_pass(
     n_allowed = np.zeros(n, dtype=np.int64)
     best_val = np.full((m, per_mentor), -1.0, dtype=np.float32)
     best_row = np.zeros((m, per_mentor), dtype=np.intp)
+    floor = np.full(m, -1.0, dtype=np.float32)
     col_bound = np.full(m, -1, dtype=np.int64)
     everyone = np.arange(m)
     for ci, cj, cs, prow, pbound, pallowed, pval, pbest, pcol in parts:
@@ -347,7 +359,7 @@ def candidate_pass(
         n_allowed[prow] = pallowed
         np.maximum(col_bound, pcol, out=col_bound)
         for slot in range(per_mentor):
-            _merge_best(best_val, best_row, everyone, pval[:, slot], pbest[:, slot])
+            _merge_best(best_val, best_row, floor, everyone, pval[:, slot], pbest[:, slot])
     cand = Candidates(
         i=np.concatenate(out_i) if out_i else np.zeros(0, np.intp),
         j=np.concatenate(out_j) if out_j else np.zeros(0, np.intp),
