@@ -23,7 +23,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -103,7 +103,7 @@ def _bitsets(
 
 def _side(arr: NDArray[Any], idx: IntArray | None, outer: bool, mentee: bool) -> NDArray[Any]:
     """Index one side's per-entity array and shape it for broadcasting."""
-    sub = arr if idx is None else arr[idx]
+    sub = arr if idx is None else np.take(arr, idx)  # take: faster than arr[idx]
     if not outer:
         return sub
     return sub[:, None] if mentee else sub[None, :]
@@ -197,6 +197,8 @@ class _SetTerm(_Term):
         self.size_a = np.bitwise_count(self.bits_a).sum(axis=1).astype(np.float32)
         self.size_b = np.bitwise_count(self.bits_b).sum(axis=1).astype(np.float32)
         self.count_dtype = np.uint8 if self.words <= 3 else np.uint16
+        self.empty_a = np.where(self.size_a == 0, np.uint64(1), np.uint64(0)) | np.uint64(2)
+        self.empty_b = np.where(self.size_b == 0, np.uint64(2), np.uint64(0)) | np.uint64(1)
         params = crit.params
         self.min = int(params.get("min", 1))
         self.target = params.get("target")
@@ -207,11 +209,19 @@ class _SetTerm(_Term):
                     self.size_a > 0, self.wu / np.maximum(self.size_a, 1), 0
                 ).astype(np.float32)
 
-    def count(self, rows: IntArray | None, cols: IntArray | None, outer: bool) -> NDArray[Any]:
-        total: NDArray[Any] | None = None
+    def _pairs_of_words(
+        self, rows: IntArray | None, cols: IntArray | None, outer: bool
+    ) -> Iterator[tuple[NDArray[np.uint64], NDArray[np.uint64]]]:
         for w in range(self.words):
-            a = _side(self.word_a[w], rows, outer, True)
-            b = _side(self.word_b[w], cols, outer, False)
+            yield (
+                _side(self.word_a[w], rows, outer, True),
+                _side(self.word_b[w], cols, outer, False),
+            )
+
+    def count(self, rows: IntArray | None, cols: IntArray | None, outer: bool) -> NDArray[Any]:
+        """How many items each pair shares."""
+        total: NDArray[Any] | None = None
+        for a, b in self._pairs_of_words(rows, cols, outer):
             c = np.bitwise_count(np.bitwise_and(a, b))
             if total is None:
                 total = c.astype(self.count_dtype, copy=False)
@@ -219,6 +229,51 @@ class _SetTerm(_Term):
                 total += c
         assert total is not None
         return total
+
+    def _count_and_union(
+        self, rows: IntArray | None, cols: IntArray | None, outer: bool
+    ) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Shared and combined item counts (the union from the bits, not from the sizes)."""
+        shared: NDArray[Any] | None = None
+        union: NDArray[Any] | None = None
+        for a, b in self._pairs_of_words(rows, cols, outer):
+            c = np.bitwise_count(np.bitwise_and(a, b))
+            u = np.bitwise_count(np.bitwise_or(a, b))
+            if shared is None or union is None:
+                shared = c.astype(self.count_dtype, copy=False)
+                union = u.astype(self.count_dtype, copy=False)
+            else:
+                shared += c
+                union += u
+        assert shared is not None
+        assert union is not None
+        return shared, union
+
+    def _shares_one(self, rows: IntArray | None, cols: IntArray | None, outer: bool) -> BoolArray:
+        """Whether each pair shares at least one item: a nonzero AND, no popcount."""
+        anyw: NDArray[np.uint64] | None = None
+        for a, b in self._pairs_of_words(rows, cols, outer):
+            if anyw is None:
+                anyw = np.bitwise_and(a, b)
+            else:
+                anyw |= np.bitwise_and(a, b)
+        assert anyw is not None
+        return anyw != 0
+
+    def _differ(self, rows: IntArray | None, cols: IntArray | None, outer: bool) -> BoolArray:
+        """
+        Whether both sides have a value and share none (a "diverse" category).
+
+        The extra word holds bit 0 for an empty mentee side (set on every
+        mentor) and bit 1 for an empty mentor side (set on every mentee), so
+        one nonzero AND over all words says "shares one or a side is empty".
+        """
+        anyw = np.bitwise_and(
+            _side(self.empty_a, rows, outer, True), _side(self.empty_b, cols, outer, False)
+        )
+        for a, b in self._pairs_of_words(rows, cols, outer):
+            anyw |= np.bitwise_and(a, b)
+        return anyw == 0
 
     def allowed_constant(self) -> float | None:
         # a hard category passes only with value 1, contributing ``good * wu``
@@ -232,24 +287,14 @@ class _SetTerm(_Term):
             if self.kind in ("overlap", "jaccard"):
                 return self.count(rows, cols, True) >= self.min  # the hard test needs no score
             return super().hard_block(rows, cols)
-        # at least one shared element: a nonzero AND, no popcount needed
-        anyw: NDArray[np.uint64] | None = None
-        for w in range(self.words):
-            a = _side(self.word_a[w], rows, True, True)
-            b = _side(self.word_b[w], cols, True, False)
-            if anyw is None:
-                anyw = np.bitwise_and(a, b)
-            else:
-                anyw |= np.bitwise_and(a, b)
-        assert anyw is not None
-        return anyw != 0
+        return self._shares_one(rows, cols, True)
 
     def evaluate(
         self, rows: IntArray | None, cols: IntArray | None, outer: bool
     ) -> tuple[F32, BoolArray | None]:
-        cnt = self.count(rows, cols, outer)
         ok: BoolArray | None = None
         if self.kind == "overlap":
+            cnt = self.count(rows, cols, outer)
             if self.target is not None:
                 t = int(self.target)
                 val = np.minimum(cnt, t) * np.float32(float(self.wu) / t)
@@ -259,23 +304,17 @@ class _SetTerm(_Term):
             if self.hard:
                 ok = cnt >= self.min
         elif self.kind == "jaccard":
-            union = (
-                _side(self.size_a, rows, outer, True) + _side(self.size_b, cols, outer, False)
-            ) - cnt
-            contrib = np.rint((cnt * self.wu) / np.maximum(union, np.float32(1))).astype(
-                np.float32, copy=False
-            )
+            cnt, union = self._count_and_union(rows, cols, outer)
+            contrib = np.rint(
+                (cnt * self.wu) / np.maximum(union.astype(np.float32), np.float32(1))
+            ).astype(np.float32, copy=False)
             if self.hard:
                 ok = cnt >= self.min
         else:  # category
             if self.prefer == "similar":
-                good = cnt > 0
+                good = self._shares_one(rows, cols, outer)
             else:
-                good = (
-                    (cnt == 0)
-                    & (_side(self.size_a, rows, outer, True) > 0)
-                    & (_side(self.size_b, cols, outer, False) > 0)
-                )
+                good = self._differ(rows, cols, outer)
             contrib = good * self.wu
             if self.hard:
                 ok = good
