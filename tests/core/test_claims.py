@@ -8,6 +8,7 @@ flows; these tests pin what the helper itself writes, on an outbox row.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.utils import timezone
@@ -89,11 +90,11 @@ def test_an_outcome_is_written_only_while_the_worker_holds_the_row(row, now):
     assert _values(row) == (Status.PENDING, 2, "y", now + 2 * LEASE, "mine")
 
 
-def test_a_failure_waits_the_back_off_then_gives_up_at_the_last_attempt(row, now):
+def test_a_failure_waits_the_back_off_then_gives_up_at_the_last_attempt(row, now, caplog):
     held = held_by(OutboundEmail.objects.all(), row.pk, worker="w")
     claim_row(OutboundEmail.objects.all(), row.pk, worker="w", now=now, lease=LEASE)
 
-    def fail(error: Exception, attempts: int) -> bool:
+    def fail(error: Exception, attempts: int) -> str:
         return record_failure(
             held,
             error,
@@ -102,15 +103,22 @@ def test_a_failure_waits_the_back_off_then_gives_up_at_the_last_attempt(row, now
             now=now,
             retry_status=Status.PENDING,
             gave_up_status=Status.FAILED,
+            log=logging.getLogger("claims.test"),
+            what="Row 7",
         )
 
-    assert not fail(ConnectionRefusedError("down"), 2)
-    assert _values(row) == (
-        Status.PENDING,
-        1,
-        "w",
-        now + backoff(2),
-        "ConnectionRefusedError: down",
-    )
-    assert fail(OSError("x" * 3000), 3)
+    with caplog.at_level(logging.WARNING, logger="claims.test"):
+        assert fail(ConnectionRefusedError("down"), 2) == Status.PENDING
+        assert _values(row) == (
+            Status.PENDING,
+            1,
+            "w",
+            now + backoff(2),
+            "ConnectionRefusedError: down",
+        )
+        assert fail(OSError("x" * 3000), 3) == Status.FAILED
     assert _values(row) == (Status.FAILED, 1, "w", now + backoff(3), "OSError: " + "x" * 1991)
+    assert [(r.levelname, r.getMessage()[:42]) for r in caplog.records] == [
+        ("WARNING", "Row 7 failed on attempt 2: down"),
+        ("ERROR", "Row 7 failed on attempt 3; giving up: xxxx"),
+    ]

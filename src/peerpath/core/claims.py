@@ -36,6 +36,7 @@ Each table keeps its own lease length and number of attempts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any, TypeVar
 
 from django.db import models, transaction
@@ -149,19 +150,26 @@ def record_failure(
     now: dt.datetime,
     retry_status: str,
     gave_up_status: str,
-) -> bool:
+    log: logging.Logger,
+    what: str,
+) -> str:
     """
-    Record a failed attempt on a held row; return whether it was the last one allowed.
+    Record and log a failed attempt on a held row; return the status it now has.
 
     The row gets ``retry_status`` and may be claimed again :func:`backoff`
     (``attempts``) after ``now``, or ``gave_up_status`` once ``attempts``
-    reaches ``max_attempts``; ``last_error`` says what went wrong. Log the
-    failure at the caller (an error when given up, a warning otherwise).
+    reaches ``max_attempts``; ``last_error`` says what went wrong. The failure
+    is logged on the caller's ``log`` as "``what`` failed on attempt N": a
+    warning, or an error when it gives up.
     """
     gave_up = attempts >= max_attempts
+    status = gave_up_status if gave_up else retry_status
     held.update(
-        status=gave_up_status if gave_up else retry_status,
+        status=status,
         last_error=f"{type(error).__name__}: {error}"[:_ERROR_LENGTH],
         next_attempt_at=now + backoff(attempts),
     )
-    return gave_up
+    (log.error if gave_up else log.warning)(
+        "%s failed on attempt %s%s: %s", what, attempts, "; giving up" if gave_up else "", error
+    )
+    return status

@@ -196,7 +196,7 @@ def _send_claimed(row: OutboundEmail, *, worker: str, now: dt.datetime) -> str:
     try:
         _message(row).send()
     except Exception as error:  # any transport failure: record it and retry later
-        gave_up = record_failure(
+        return record_failure(
             mine,
             error,
             attempts=row.attempts,
@@ -204,16 +204,9 @@ def _send_claimed(row: OutboundEmail, *, worker: str, now: dt.datetime) -> str:
             now=now,
             retry_status=Status.PENDING,
             gave_up_status=Status.FAILED,
+            log=logger,
+            what=f"Outbox e-mail {row.pk} ({row.template})",
         )
-        (logger.error if gave_up else logger.warning)(
-            "Outbox e-mail %s (%s) failed on attempt %s%s: %s",
-            row.pk,
-            row.template,
-            row.attempts,
-            "; giving up" if gave_up else "",
-            error,
-        )
-        return Status.FAILED if gave_up else Status.PENDING
     # Sent: what it said is in the recipient's mailbox; keep only who, what and when.
     mine.update(
         status=Status.SENT, sent_at=timezone.now(), last_error="", body_text="", body_html=""

@@ -328,7 +328,7 @@ def reminder_deliver(delivery_id: int, *, worker: str = "", now: dt.datetime | N
     try:
         _send(delivery, *found)
     except Exception as error:  # any transport failure: record it and retry later
-        gave_up = record_failure(
+        return record_failure(
             mine,
             error,
             attempts=delivery.attempts,
@@ -336,15 +336,8 @@ def reminder_deliver(delivery_id: int, *, worker: str = "", now: dt.datetime | N
             now=now,
             retry_status=Status.FAILED,
             gave_up_status=Status.GAVE_UP,
+            log=logger,
+            what=f"Reminder {delivery.pk} ({delivery.kind}) to user {delivery.recipient_id}",
         )
-        (logger.error if gave_up else logger.warning)(
-            "Reminder %s (%s) to user %s failed on attempt %s: %s",
-            delivery.pk,
-            delivery.kind,
-            delivery.recipient_id,
-            delivery.attempts,
-            error,
-        )
-        return Status.GAVE_UP if gave_up else Status.FAILED
     mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
     return Status.SENT

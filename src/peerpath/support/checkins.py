@@ -212,7 +212,7 @@ def checkin_reminder_deliver(
     try:
         _send(reminder)
     except Exception as error:  # any transport failure: record it and retry later
-        gave_up = record_failure(
+        return record_failure(
             mine,
             error,
             attempts=reminder.attempts,
@@ -220,15 +220,9 @@ def checkin_reminder_deliver(
             now=now,
             retry_status=Status.FAILED,
             gave_up_status=Status.GAVE_UP,
+            log=logger,
+            what=f"Check-in e-mail {reminder.pk} to participant {reminder.participant_id}",
         )
-        (logger.error if gave_up else logger.warning)(
-            "Check-in e-mail %s to participant %s failed on attempt %s: %s",
-            reminder.pk,
-            reminder.participant_id,
-            reminder.attempts,
-            error,
-        )
-        return Status.GAVE_UP if gave_up else Status.FAILED
     mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
     return Status.SENT
 
