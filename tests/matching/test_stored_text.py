@@ -1,5 +1,5 @@
 """
-Text that matching stores is read in the reader's language, not the writer's.
+Text that matching stores or sends is read in the reader's language, not the writer's.
 
 A round's progress and failure, a proposal the coordinator emptied and the
 status history's reasons are written by one process (a worker, a coordinator
@@ -14,21 +14,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from factories import PASSWORD
+from factories import PASSWORD, make_coordinator
 from groupslib import GroupCohort, add, build_group_cohort
-from peerpath.matching.buddies import buddy_pair_new_arrivals
+from peerpath.matching.buddies import buddy_overdue_flag, buddy_pair_new_arrivals
 from peerpath.matching.groups import (
     group_round_move,
     group_round_rules_broken,
     group_round_start,
     group_settings_update,
 )
-from peerpath.matching.models import GroupRound, Match, MatchRound, Proposal
+from peerpath.matching.models import GroupRound, Match, MatchRound, MentorRequest, Proposal
 from peerpath.matching.rounds import (
     ERROR_GAVE_UP,
     ERROR_NO_GROUPING,
@@ -43,6 +44,8 @@ from peerpath.matching.services import (
     match_close,
     match_round_publish,
     match_round_start,
+    match_settings_update,
+    mentor_request_create,
     proposal_assign,
 )
 from peerpath.people.models import StudentProfile
@@ -287,6 +290,58 @@ def test_a_buddy_pairing_reason_is_stored_in_english(db, settings):
     assert reasons == {"Buddy for a new arrival"}
     with translation.override("es"):  # the message id: a page that shows it can translate it
         assert translation.gettext(reasons.pop()) == "Compañero guía para un recién llegado"
+
+
+# --- E-mails: in the language of the person who reads them -----------------------------
+
+
+def test_a_mentor_request_reaches_the_mentor_in_the_mentors_language(
+    cohort, django_capture_on_commit_callbacks
+):
+    match_settings_update(
+        actor=cohort.coordinator,
+        program=cohort.program,
+        criteria=[{"key": "subjects", "weight": 1, "hard": False}],
+        mode="optimal",
+        allow_mentee_requests=True,
+    )
+    dee, ada, bea = cohort.mentees[0], cohort.mentors[0], cohort.mentors[2]
+    ada.student.user.preferred_language = "es"
+    ada.student.user.save(update_fields=["preferred_language"])
+    dee_name = dee.student.user.get_short_name()
+    with django_capture_on_commit_callbacks(execute=True):  # the mentee asks in English
+        mentor_request_create(actor=dee.student.user, mentee=dee, mentor=ada)
+    [spanish] = mail.outbox
+    assert spanish.to == [ada.student.user.email]
+    assert spanish.subject == f"A {dee_name} le gustaría que fueras su mentor"
+    MentorRequest.objects.all().delete()  # one pending request at a time
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+        mentor_request_create(actor=dee.student.user, mentee=dee, mentor=bea)
+    english = mail.outbox[1]
+    assert english.to == [bea.student.user.email]
+    assert english.subject == f"{dee_name} would like you as a mentor"
+
+
+def test_coordinators_hear_of_waiting_arrivals_each_in_their_language(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    c = build_group_cohort(program_type="buddy")
+    add(c, "Omar", "mentee", course=c.algebra, free=["wed-2"], grade=10)
+    StudentProfile.objects.filter(pk=c.people["Omar"].student_id).update(
+        arrived_on=timezone.localdate() - dt.timedelta(days=10)
+    )
+    c.coordinator.preferred_language = "es"
+    c.coordinator.save(update_fields=["preferred_language"])
+    second = make_coordinator(c.school, email="second@birch.test")  # reads English
+    with django_capture_on_commit_callbacks(execute=True):
+        assert buddy_overdue_flag() == 1
+    subjects = {tuple(m.to): m.subject for m in mail.outbox}
+    program = c.program.name
+    assert subjects == {
+        (second.email,): f"New arrivals still without a buddy in {program}",
+        (c.coordinator.email,): f"Recién llegados todavía sin compañero guía en {program}",
+    }
 
 
 # --- Criterion keys the app has no label for ------------------------------------------------

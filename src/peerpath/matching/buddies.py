@@ -175,12 +175,17 @@ def buddy_pair_new_arrivals(
     return result
 
 
-def _coordinator_emails(program: Program) -> list[str]:
+def _coordinator_emails(program: Program) -> dict[str, list[str]]:
+    """The addresses of the program's coordinators by the language they read ("" when unset)."""
     ids = RoleAssignment.objects.filter(role=Role.COORDINATOR, school_id=program.school_id).values(
         "user_id"
     )
     users = User.objects.filter(Q(pk__in=ids) | Q(coordinated_programs=program), is_active=True)
-    return sorted({u.email for u in users.distinct() if u.email})
+    by_language: dict[str, set[str]] = {}
+    for user in users.distinct():
+        if user.email:
+            by_language.setdefault(user.preferred_language, set()).add(user.email)
+    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 def buddy_overdue_flag() -> int:
@@ -188,7 +193,8 @@ def buddy_overdue_flag() -> int:
     Flag arrivals without a buddy more than a week after arriving (a worker step).
 
     Each is flagged once; the program's coordinators get one e-mail per
-    program listing who is waiting. Returns how many were flagged.
+    program listing who is waiting, in the language each reads. Returns how
+    many were flagged.
     """
     today = timezone.localdate()
     cutoff = today - dt.timedelta(days=ARRIVAL_WINDOW_DAYS)
@@ -212,17 +218,20 @@ def buddy_overdue_flag() -> int:
             if not new_flags:
                 continue
             flagged += len(new_flags)
-            email_on_commit(
-                to=_coordinator_emails(program),
-                template="buddy_overdue",
-                context={
-                    "program": program.name,
-                    "names": [p.student.user.display_name for p in new_flags],
-                    "days": ARRIVAL_WINDOW_DAYS,
-                    "url": f"{django_settings.PEERPATH_SITE_URL}"
-                    f"{reverse('matching:program', args=[program.pk])}",
-                },
-            )
+            # one message per language the coordinators read, each in theirs
+            for language, emails in _coordinator_emails(program).items():
+                email_on_commit(
+                    to=emails,
+                    template="buddy_overdue",
+                    context={
+                        "program": program.name,
+                        "names": [p.student.user.display_name for p in new_flags],
+                        "days": ARRIVAL_WINDOW_DAYS,
+                        "url": f"{django_settings.PEERPATH_SITE_URL}"
+                        f"{reverse('matching:program', args=[program.pk])}",
+                    },
+                    language=language or None,
+                )
     return flagged
 
 

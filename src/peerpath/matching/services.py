@@ -573,6 +573,7 @@ def mentor_request_create(
             "program": program.name,
             "url": _site(reverse("matching:requests")),
         },
+        language=mentor.student.user.preferred_language or None,
     )
     return request
 
