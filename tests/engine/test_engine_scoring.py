@@ -134,3 +134,13 @@ def test_invalid_problem_raises_with_entry():
                 locked=(("s1", "t1"),),
             )
         )
+
+
+def test_points_are_the_same_floats_one_at_a_time_or_vectorised():
+    from peerpath.engine.solve import _points, _points_list
+
+    rng = np.random.default_rng(0)
+    units = np.concatenate(
+        [np.arange(-2_000, 2_000_001, 997), rng.integers(-(10**12), 10**12, 100_000)]
+    ).astype(np.int64)
+    assert _points_list(units) == [_points(int(u)) for u in units]

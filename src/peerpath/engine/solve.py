@@ -133,6 +133,11 @@ def _points(units: int) -> float:
     return round(units / SCORE_SCALE, 6)
 
 
+def _points_list(units: NDArray[np.int64]) -> list[float]:
+    """:func:`_points` of many, vectorised (the same floats: each is ``units / 10**6``)."""
+    return np.round(units / SCORE_SCALE, 6).tolist()
+
+
 def solve(problem: Problem, *, mode: str = "optimal", seed: int = 0, k: int = 8) -> MatchResult:
     """
     Match mentees to mentors.
@@ -286,17 +291,25 @@ def _build_result(
         units = np.zeros(len(rows), dtype=np.int64)
         for name in scorer.names:
             units += explanation[name]
-    assignments = []
-    for p, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-        assignments.append(
-            Assignment(
-                mentee=problem.mentees[i].id,
-                mentor=problem.mentors[j].id,
-                score=_points(int(units[p])),
-                explanation={name: _points(int(explanation[name][p])) for name in scorer.names},
-                locked=bool(locked[i] >= 0),
-            )
+    names = scorer.names
+    parts = zip(*(_points_list(explanation[name]) for name in names), strict=True)
+    assignments = [
+        Assignment(
+            mentee=problem.mentees[i].id,
+            mentor=problem.mentors[j].id,
+            score=score,
+            explanation=dict(zip(names, part, strict=True)),
+            locked=is_locked,
         )
+        for i, j, score, part, is_locked in zip(
+            rows.tolist(),
+            cols.tolist(),
+            _points_list(units),
+            parts if names else ((),) * len(rows),
+            (locked[rows] >= 0).tolist(),
+            strict=True,
+        )
+    ]
     unmatched_rows = np.flatnonzero(final < 0)
     reasons = _reasons(problem, scorer, mode, unmatched_rows, cap, n_allowed)
     unmatched = tuple(
