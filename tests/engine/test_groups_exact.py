@@ -45,6 +45,7 @@ def test_the_planted_example_the_search_missed_is_grouped():
     assert result.feasible, result.reason
     assert result.left_out == ()
     assert result.stats["exact"]["status"] == "found"
+    assert result.stats["exact"]["limit"] == 10.0  # a small model has the whole limit
     groups = _indices(problem, result.groups)
     assert hard_ok(problem, groups)
     assert sorted(i for g in groups for i in g) == list(range(32))
@@ -141,6 +142,40 @@ def test_a_model_too_large_keeps_the_search_answer(monkeypatch: pytest.MonkeyPat
     assert result.stats["exact"]["status"] == "too_large"
     assert not result.feasible
     assert result.reason.startswith("no grouping found that places everyone")
+
+
+def test_the_exact_limit_is_whole_for_small_models_then_shrinks_and_stops():
+    full, most = exact.EXACT_FULL_TERMS, exact.EXACT_MAX_TERMS
+    assert full < 2 * full <= most
+    assert exact.exact_limit(10, 1) == 10
+    assert exact.exact_limit(10, full) == 10
+    assert exact.exact_limit(10, 2 * full) == 5
+    assert exact.exact_limit(4, most) == pytest.approx(4 * full / most)
+    assert exact.exact_limit(10, most + 1) == 0
+
+
+def test_a_larger_model_gets_a_share_of_the_limit(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(exact, "EXACT_FULL_TERMS", 1_000)  # the example has about 1,400 terms
+    problem, _ = _planted_30002()
+    result = form_groups(problem, seed=30002, options=FAST)
+    assert result.feasible, result.reason
+    assert result.stats["exact"]["status"] == "found"
+    assert 5.0 < result.stats["exact"]["limit"] < 10.0
+
+
+def test_a_300_person_class_is_not_built_for_a_search_that_cannot_finish():
+    """
+    The measured case (docs/groups.md): 60 planted groups of 5, K = 2 over 40
+    slots, few of them shared. CP-SAT found no grouping there even in 30
+    deterministic seconds (minutes on a busy machine), so the model is not built.
+    """
+    rng = np.random.default_rng(1)
+    problem, _ = planted_problem(rng, [5] * 60, k=2, leaders="none", n_slots=40, extra=0.1)
+    enc = encode(problem)
+    plan = plan_groups(enc)
+    out = exact.solve_exact(enc, plan, hint=None, seed=1, seconds=10)
+    assert (out.status, out.group_of, out.limit) == ("too_large", None, 0.0)
+    assert out.to_dict()["limit"] == 0.0
 
 
 @pytest.mark.parametrize("trial", range(30))

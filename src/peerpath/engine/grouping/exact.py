@@ -36,12 +36,16 @@ The solver runs on one worker with a fixed seed and a *deterministic* time
 limit (``max_deterministic_time``), so the same problem, seed and options
 give the same answer on any machine (a busy machine takes longer, not
 less far: on the shared 2-core development machine one deterministic second
-took up to five wall-clock seconds); a wall-clock limit twenty times as
-long only guards against a stalled machine.  Models with more than
-:data:`EXACT_MAX_TERMS` variables and slot clauses (about 400 participants
-over 40 weekly slots) are not built: building one takes seconds of Python
-and CP-SAT rarely finishes on them.  The search then keeps its own answer
-and reason.
+took up to eight wall-clock seconds); a wall-clock limit twenty times as
+long only guards against a stalled machine.  The limit depends on the
+model's size (:func:`exact_limit`): models with more than
+:data:`EXACT_FULL_TERMS` variables and slot clauses get less time, in
+inverse proportion, and models with more than :data:`EXACT_MAX_TERMS`
+(about 180 participants over 40 weekly slots who share few of them) are not
+built: measured on planted classes the search could not complete, CP-SAT
+helped up to 150 participants and never from 200 on, while each attempt
+there cost seconds of Python and 15-200 s of solving on a busy machine.
+The search then keeps its own answer and reason.
 
 References
 ----------
@@ -61,12 +65,15 @@ from ortools.sat.python import cp_model
 from .encode import Encoded, Plan
 from .state import State
 
-__all__ = ["EXACT_MAX_TERMS", "ExactOutcome", "solve_exact"]
+__all__ = ["EXACT_FULL_TERMS", "EXACT_MAX_TERMS", "ExactOutcome", "exact_limit", "solve_exact"]
 
 IntArray = NDArray[np.int64]
 
-EXACT_MAX_TERMS = 1_000_000
-"""Largest model built: ``x`` variables plus shared-slot clauses."""
+EXACT_MAX_TERMS = 250_000
+"""Largest model built: ``x`` variables plus shared-slot clauses (see :func:`exact_limit`)."""
+
+EXACT_FULL_TERMS = 100_000
+"""Largest model given the whole deterministic time limit (see :func:`exact_limit`)."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,40 @@ class ExactOutcome:
     group_of: IntArray | None = None
     n_groups: int = 0
     seconds: float = 0.0
+    limit: float = 0.0
+    """The deterministic time limit the solver was given (0 when it did not run)."""
+    size: int = 0
+    """The model's variables and slot clauses, which set ``limit`` (:func:`exact_limit`)."""
 
     def to_dict(self) -> dict[str, object]:
         """The result's ``stats["exact"]`` entry."""
-        return {"status": self.status, "seconds": round(self.seconds, 3)}
+        return {
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "limit": round(self.limit, 3),
+            "size": self.size,
+        }
+
+
+def exact_limit(seconds: float, terms: int) -> float:
+    """
+    The deterministic time limit for a model of ``terms`` variables and slot clauses.
+
+    ``seconds`` up to :data:`EXACT_FULL_TERMS` (about 115 participants
+    over 40 weekly slots who share few of them, ``K = 2``), then in inverse
+    proportion to the size, down to 40 % at :data:`EXACT_MAX_TERMS` (about
+    180 such participants); 0 (the model is not built) above.  On planted
+    classes the search could not complete, CP-SAT found a grouping within
+    0.9-3.8 deterministic seconds up to 150 participants, or none within
+    10; at 200 and 300 it found none, even with 30 deterministic seconds at
+    300, and each attempt cost 15-200 s on the busy development machine
+    (figures in ``docs/groups.md``).
+    """
+    if terms > EXACT_MAX_TERMS:
+        return 0.0
+    if terms <= EXACT_FULL_TERMS:
+        return seconds
+    return seconds * EXACT_FULL_TERMS / terms
 
 
 def _units(enc: Encoded, plan: Plan) -> list[list[int]]:
@@ -128,7 +165,8 @@ def solve_exact(
     seed : int
         The solver's random seed (one worker, so the run is reproducible).
     seconds : float
-        Deterministic time limit (see the module docstring).
+        Deterministic time limit for a small model; larger models get less,
+        or are not built (:func:`exact_limit`).
 
     Returns
     -------
@@ -156,8 +194,9 @@ def solve_exact(
     slots = np.flatnonzero(held >= a) if k else np.zeros(0, dtype=np.int64)
     lacking = (~has[:, slots]).sum(axis=1) if k else np.zeros(len(units), dtype=np.int64)
     terms = sum(reach) + (int(np.dot(reach, lacking)) if k else 0)
-    if terms > EXACT_MAX_TERMS:
-        return ExactOutcome("too_large", seconds=time.perf_counter() - started)
+    limit = exact_limit(seconds, terms)
+    if limit <= 0:
+        return ExactOutcome("too_large", seconds=time.perf_counter() - started, size=terms)
 
     model = cp_model.CpModel()
     used = [model.new_bool_var(f"used{g}") for g in range(G)]
@@ -210,14 +249,14 @@ def solve_exact(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed % 2**31
-    solver.parameters.max_deterministic_time = seconds
-    solver.parameters.max_time_in_seconds = 20 * seconds
+    solver.parameters.max_deterministic_time = limit
+    solver.parameters.max_time_in_seconds = 20 * limit
     code = solver.solve(model)
     elapsed = time.perf_counter() - started
     if code == cp_model.INFEASIBLE:
-        return ExactOutcome("infeasible", seconds=elapsed)
+        return ExactOutcome("infeasible", seconds=elapsed, limit=limit, size=terms)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ExactOutcome("unknown", seconds=elapsed)
+        return ExactOutcome("unknown", seconds=elapsed, limit=limit, size=terms)
     group_of = np.full(enc.n, -1, dtype=np.int64)
     for j, row in enumerate(x):
         for g, var in enumerate(row):
@@ -226,7 +265,7 @@ def solve_exact(
     live = np.unique(group_of[group_of >= 0])
     renum = np.full(G + 1, -1, dtype=np.int64)
     renum[live] = np.arange(len(live))
-    return ExactOutcome("found", renum[group_of], len(live), elapsed)
+    return ExactOutcome("found", renum[group_of], len(live), elapsed, limit, terms)
 
 
 def _add_hint(

@@ -168,7 +168,8 @@ class SearchOptions:
     ``exact_seconds`` limits the exact phase that runs when the search
     breaks a hard rule or leaves out someone who may not be (CP-SAT,
     :mod:`peerpath.engine.grouping.exact`), in the solver's deterministic
-    seconds (``None``: 10; 0 turns it off).
+    seconds (``None``: 10; 0 turns it off); larger models get a smaller
+    share of it, the largest none (:func:`~peerpath.engine.grouping.exact.exact_limit`).
     """
 
     restarts: int | None = None

@@ -522,7 +522,8 @@ def repair(
 
     The exact phase (:func:`.exact.solve_exact`, CP-SAT) runs only when
     :func:`_needs_exact` says so, within ``options.exact_seconds``
-    (deterministic seconds; 0 turns it off).  Its grouping meets every hard
+    (deterministic seconds, less for a large model: :func:`.exact.exact_limit`;
+    0 turns it off).  Its grouping meets every hard
     rule; the descent and ``rounds`` rounds of iterated local search then
     raise the scores, and never accept a move that breaks a rule, leaves a
     group short or someone out (those rank first in the search key).  The
