@@ -6,10 +6,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 from messaging_testlib import build_school, give_consent, years_ago
 
-from factories import PASSWORD, make_coordinator
-from peerpath.core.models import AuditEntry
+from factories import PASSWORD, make_coordinator, make_staff
+from peerpath.core.models import AuditEntry, Role
 from peerpath.matching.services import match_close
 from peerpath.messaging.models import Message, ModerationTerm
 from peerpath.messaging.selectors import thread_access, thread_messages
@@ -388,6 +389,36 @@ def test_without_a_safeguarding_lead_the_coordinators_are_warned(
     [email] = mail.outbox
     assert email.to == ["coord@oak.test"]
     assert "has no safeguarding lead" in email.body
+
+
+def test_a_held_message_reaches_each_lead_in_the_language_they_read(
+    birch, django_capture_on_commit_callbacks
+):
+    birch.lead.preferred_language = "es"
+    birch.lead.save(update_fields=["preferred_language"])
+    make_staff(birch.school, role=Role.SAFEGUARDING_LEAD, email="second@birch.test")  # English
+    with translation.override("es"):  # the author writes in Spanish; neither lead reads it for that
+        send(birch, birch.ada, PHONE_MESSAGE, capture=django_capture_on_commit_callbacks)
+    assert {tuple(m.to): m.subject for m in mail.outbox} == {
+        ("lead@birch.test",): "Un mensaje en Birch Tutoring está retenido para revisión",
+        ("second@birch.test",): "A message in Birch Tutoring is held for review",
+    }
+
+
+def test_without_a_lead_each_coordinator_is_warned_in_the_language_they_read(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    school = build_school("oak")
+    school.lead.role_assignments.all().delete()
+    school.coordinator.preferred_language = "es"
+    school.coordinator.save(update_fields=["preferred_language"])
+    make_coordinator(school.school, email="second@oak.test")  # reads English
+    send(school, school.ada, PHONE_MESSAGE, capture=django_capture_on_commit_callbacks)
+    bodies = {tuple(m.to): m.body for m in mail.outbox}
+    assert bodies.keys() == {("coord@oak.test",), ("second@oak.test",)}
+    assert "no tiene en Peerpath ningún responsable de protección" in bodies["coord@oak.test",]
+    assert "has no safeguarding lead" in bodies["second@oak.test",]
 
 
 # --- The program's word list ------------------------------------------------------------------

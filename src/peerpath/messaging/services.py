@@ -65,6 +65,15 @@ def _coordinators(program: Program) -> list[User]:
     )
 
 
+def _emails_by_language(users: list[User]) -> dict[str, list[str]]:
+    """The users' addresses by the language each reads ("" when unset), for one e-mail each."""
+    by_language: dict[str, set[str]] = {}
+    for user in users:
+        if user.email:
+            by_language.setdefault(user.preferred_language, set()).add(user.email)
+    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
+
+
 @dataclass(frozen=True)
 class Conversation:
     """A match's thread or a group's board: who is in it, who may write, where it lives."""
@@ -212,16 +221,19 @@ def message_send(
     )
     if held:
         leads = safeguarding_leads(program)
-        email_on_commit(
-            to=[lead.email for lead in leads] or [c.email for c in _coordinators(program)],
-            template="message_held",
-            context={
-                "program": program.name,
-                "school": program.school.name,
-                "no_lead": not leads,
-                "url": _site(reverse("messaging:queue")),
-            },
-        )
+        # one message per language the leads (or, lacking them, the coordinators) read
+        for language, emails in _emails_by_language(leads or _coordinators(program)).items():
+            email_on_commit(
+                to=emails,
+                template="message_held",
+                context={
+                    "program": program.name,
+                    "school": program.school.name,
+                    "no_lead": not leads,
+                    "url": _site(reverse("messaging:queue")),
+                },
+                language=language or None,
+            )
     else:
         _tell_recipients(message, conversation)
     return message
