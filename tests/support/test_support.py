@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from factories import make_staff
 from peerpath.core.models import AuditEntry, Role
@@ -182,6 +182,30 @@ def test_a_concern_goes_only_to_the_schools_safeguarding_leads(
     assert login(published.coordinator).post(url, {"status": "resolved"}).status_code == 404
     concern.refresh_from_db()
     assert concern.status == "new"
+
+
+def test_a_concern_reaches_each_lead_in_the_language_they_read(
+    published, django_capture_on_commit_callbacks
+):
+    published.lead.preferred_language = "es"
+    published.lead.save(update_fields=["preferred_language"])
+    make_staff(published.school, role=Role.SAFEGUARDING_LEAD, email="second@birch.test")  # English
+    student = published.mentees[1].student.user
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+        concern_raise(  # the student writes in Spanish; the category is named in each reader's
+            actor=student,
+            school=published.school,
+            category="bullying",
+            description="Me dijeron algo feo.",
+        )
+    school = published.school.name
+    notices = {tuple(m.to): m for m in mail.outbox}
+    assert {to: m.subject for to, m in notices.items()} == {
+        ("lead@birch.test",): f"Se reportó una preocupación en {school}",
+        ("second@birch.test",): f"A concern was raised at {school}",
+    }
+    assert "(Acoso o maltrato)" in notices["lead@birch.test",].body
+    assert "(Bullying or unkindness)" in notices["second@birch.test",].body
 
 
 def test_concern_workflow_by_the_lead_only(published):

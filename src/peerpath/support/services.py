@@ -198,6 +198,15 @@ def safeguarding_leads(school: School) -> list[User]:
     return list(User.objects.filter(pk__in=ids))
 
 
+def _emails_by_language(users: list[User]) -> dict[str, list[str]]:
+    """The users' addresses by the language each reads ("" when unset), for one e-mail each."""
+    by_language: dict[str, set[str]] = {}
+    for user in users:
+        if user.email:
+            by_language.setdefault(user.preferred_language, set()).add(user.email)
+    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
+
+
 @transaction.atomic
 def concern_raise(
     *, actor: User, school: School, category: str, description: str, match: Match | None = None
@@ -233,11 +242,15 @@ def concern_raise(
         after={"category": category},
     )
     url = _site(reverse("support:concern", args=[concern.pk]))
-    email_on_commit(
-        to=[lead.email for lead in safeguarding_leads(school)],
-        template="concern_raised",
-        context={"school": school.name, "category": concern.get_category_display(), "url": url},
-    )
+    # the category's label stays lazy: each message names it in its readers' language
+    category_label = Concern.Category(concern.category).label
+    for language, emails in _emails_by_language(safeguarding_leads(school)).items():
+        email_on_commit(
+            to=emails,
+            template="concern_raised",
+            context={"school": school.name, "category": category_label, "url": url},
+            language=language or None,
+        )
     return concern
 
 
