@@ -6,8 +6,9 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from factories import make_coordinator
 from peerpath.core.models import AuditEntry
 from peerpath.programs.lifecycle import NotReadyError
 from peerpath.programs.models import Participant, ParticipantStatusChange
@@ -21,6 +22,7 @@ from peerpath.recruitment.services import (
     application_submit,
     applications_decide,
     consent_from_withdraw_link,
+    consent_request,
     consent_respond,
     consent_withdraw,
     referral_create,
@@ -431,6 +433,84 @@ def test_withdrawing_consent_pauses_the_participant_at_once(
     assert notice.to == ["coord@maple.test"]
     with pytest.raises(ConsentLinkError):
         consent_from_withdraw_link(withdraw_link)
+
+
+# --- E-mails and history: in the language of the person who reads them ---------------------
+
+
+def test_the_consent_confirmation_reaches_a_guardian_with_an_account_in_their_language(
+    setup, django_capture_on_commit_callbacks
+):
+    setup.guardian.preferred_language = "es"
+    setup.guardian.save(update_fields=["preferred_language"])
+    _participant, token = consent_token(setup, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):  # the page was read in English
+        consent_respond(token=token, give=True, guardian_name="Paul Parent", language="en")
+    [confirmation] = mail.outbox
+    student = setup.tutor.user.get_short_name()
+    assert confirmation.subject == f"Gracias: se registró el consentimiento para {student}"
+
+
+def ask_a_guardian_without_an_account(setup, django_capture_on_commit_callbacks) -> str:
+    participant = accepted(setup, setup.tutor)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_request(
+            actor=setup.coordinator, participant=participant, guardian_email="gran@x.test"
+        )
+    [request] = [m for m in mail.outbox if m.to == ["gran@x.test"]]
+    mail.outbox.clear()
+    return link_from(request)
+
+
+@pytest.mark.parametrize(
+    ("page_language", "subject"),
+    [
+        ("es", "Gracias: se registró el consentimiento para {student}"),
+        ("", "Thank you: consent recorded for {student}"),  # not known: the site's default
+    ],
+)
+def test_a_guardian_without_an_account_is_confirmed_in_the_language_they_answered_in(
+    setup, django_capture_on_commit_callbacks, page_language, subject
+):
+    token = ask_a_guardian_without_an_account(setup, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_respond(token=token, give=True, guardian_name="Gran", language=page_language)
+    [confirmation] = mail.outbox
+    assert confirmation.to == ["gran@x.test"]
+    assert confirmation.subject == subject.format(student=setup.tutor.user.get_short_name())
+
+
+def test_coordinators_hear_of_a_withdrawal_each_in_their_language_and_the_history_is_english(
+    setup, django_capture_on_commit_callbacks
+):
+    setup.coordinator.preferred_language = "es"
+    setup.coordinator.save(update_fields=["preferred_language"])
+    second = make_coordinator(setup.school, email="second@maple.test")  # reads English
+    participant, token = consent_token(setup, django_capture_on_commit_callbacks)
+    with translation.override("es"):  # a Spanish-reading guardian gives, then withdraws
+        consent = consent_respond(token=token, give=True, guardian_name="Paul Parent")
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            consent_withdraw(consent=consent, actor=setup.guardian)
+    name, program = str(participant.student), setup.program.name
+    assert {tuple(m.to): m.subject for m in mail.outbox} == {
+        ("coord@maple.test",): f"Consentimiento retirado: {name} queda en pausa en {program}",
+        (second.email,): f"Consent withdrawn: {name} is paused in {program}",
+    }
+    reasons = list(
+        ParticipantStatusChange.objects.filter(participant=participant)
+        .order_by("pk")
+        .values_list("reason", flat=True)
+    )
+    assert reasons[-2:] == [
+        "Screening, consent and training complete",
+        "Guardian consent withdrawn",
+    ]
+    with translation.override("es"):  # a page showing them can translate the message ids
+        assert [translation.gettext(r) for r in reasons[-2:]] == [
+            "Verificación, consentimiento y capacitación completos",
+            "El tutor legal retiró el consentimiento",
+        ]
 
 
 def test_only_the_students_guardian_can_withdraw_when_logged_in(

@@ -14,6 +14,7 @@ from peerpath.recruitment.services import (
     ApplicationAnswers,
     application_submit,
     applications_decide,
+    consent_request,
     screening_item_create,
 )
 
@@ -242,3 +243,42 @@ def test_guardian_consents_through_the_link(setup, django_capture_on_commit_call
     assert again.status_code == 410
     assert "already used" in again.content.decode()
     assert client.get("/consent/not-a-real-token/").status_code == 404
+
+
+def test_a_guardian_without_an_account_is_thanked_in_the_language_of_the_page_they_answered(
+    setup, django_capture_on_commit_callbacks
+):
+    participant = application_submit(
+        actor=setup.tutor.user,
+        program=setup.program,
+        role="mentor",
+        answers=ApplicationAnswers(
+            subjects=[setup.algebra],
+            languages=["en"],
+            availability=["mon-2"],
+            motivation="x",
+            subject_grades={setup.algebra.pk: 95},
+        ),
+    )
+    applications_decide(
+        actor=setup.coordinator,
+        program=setup.program,
+        participants=[participant],
+        decision="accept",
+        message="",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_request(
+            actor=setup.coordinator, participant=participant, guardian_email="gran@x.test"
+        )
+    [message] = [m for m in mail.outbox if m.to == ["gran@x.test"]]
+    path = re.search(r"https?://[^/]+(/consent/\S+?/)\s", message.body).group(1)
+    mail.outbox.clear()
+    client = Client(headers={"accept-language": "es"})  # her browser asks for Spanish
+    assert "Doy mi consentimiento" in client.get(path).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path, {"answer": "give", "guardian_name": "Gran"})
+    [confirmation] = mail.outbox
+    assert confirmation.to == ["gran@x.test"]
+    student = setup.tutor.user.get_short_name()
+    assert confirmation.subject == f"Gracias: se registró el consentimiento para {student}"

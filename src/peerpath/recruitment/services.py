@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record, snapshot
 from peerpath.core.emails import email_on_commit
@@ -31,6 +32,13 @@ from peerpath.recruitment.models import (
     ScreeningRecord,
 )
 from peerpath.recruitment.readiness import needs_guardian_consent
+
+#: Why recruitment moved a participant to another status, as the status history
+#: (``ParticipantStatusChange.reason``) stores it: in English, whoever acted and
+#: in whatever language (as :mod:`peerpath.matching.services` does); a page
+#: showing them can translate these message ids.
+STATUS_CONSENT_WITHDRAWN = gettext_noop("Guardian consent withdrawn")
+STATUS_READY = gettext_noop("Screening, consent and training complete")
 
 
 class IneligibleError(ValidationError):
@@ -443,12 +451,17 @@ def consent_from_link(token: str) -> GuardianConsent:
 
 
 @transaction.atomic
-def consent_respond(*, token: str, give: bool, guardian_name: str) -> GuardianConsent:
+def consent_respond(
+    *, token: str, give: bool, guardian_name: str, language: str = ""
+) -> GuardianConsent:
     """
     Record a guardian's answer through their link: the link then stops working.
 
     Other pending requests for the same participant (a second guardian) are
-    superseded. Giving consent sends a confirmation with a link to withdraw.
+    superseded. Giving consent sends a confirmation with a link to withdraw,
+    in the guardian's language: the one they chose in Peerpath if they have an
+    account, else ``language``, the one they answered the consent page in
+    (else the site's default).
     """
     checked = consent_from_link(token)
     consent = _consent_for_update(checked.pk)
@@ -487,6 +500,9 @@ def consent_respond(*, token: str, give: bool, guardian_name: str) -> GuardianCo
                     )
                 ),
             },
+            language=(consent.guardian.preferred_language if consent.guardian else "")
+            or language
+            or None,
         )
         participant_promote_if_ready(actor=None, participant=participant)
     return consent
@@ -545,27 +561,34 @@ def consent_withdraw(*, consent: GuardianConsent, actor: User | None) -> Guardia
             actor=None,
             participant=participant,
             to_status=ParticipantStatus.PAUSED,
-            reason=_("Guardian consent withdrawn"),
+            reason=STATUS_CONSENT_WITHDRAWN,
         )
-    coordinators = _coordinator_emails(program)
-    email_on_commit(
-        to=coordinators,
-        template="consent_withdrawn",
-        context={"student": str(participant.student), "program": program.name},
-    )
+    # one message per language the coordinators read
+    for language, emails in _coordinator_emails(program).items():
+        email_on_commit(
+            to=emails,
+            template="consent_withdrawn",
+            context={"student": str(participant.student), "program": program.name},
+            language=language or None,
+        )
     return consent
 
 
-def _coordinator_emails(program: Program) -> list[str]:
+def _coordinator_emails(program: Program) -> dict[str, list[str]]:
+    """The addresses of the program's coordinators by the language they read ("" when unset)."""
     from peerpath.core.models import Role, RoleAssignment
 
     school_coordinators = RoleAssignment.objects.filter(
         role=Role.COORDINATOR, school_id=program.school_id, user__is_active=True
-    ).values_list("user__email", flat=True)
+    ).values_list("user__email", "user__preferred_language")
     program_coordinators = program.coordinators.filter(is_active=True).values_list(
-        "email", flat=True
+        "email", "preferred_language"
     )
-    return sorted({*school_coordinators, *program_coordinators})
+    by_language: dict[str, set[str]] = {}
+    for email, language in [*school_coordinators, *program_coordinators]:
+        if email:
+            by_language.setdefault(language, set()).add(email)
+    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 @transaction.atomic
@@ -578,7 +601,7 @@ def participant_promote_if_ready(*, actor: User | None, participant: Participant
         actor=actor,
         participant=participant,
         to_status=ParticipantStatus.READY,
-        reason=_("Screening, consent and training complete"),
+        reason=STATUS_READY,
     )
     return True
 

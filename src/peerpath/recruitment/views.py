@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -338,6 +339,7 @@ def consent_answer(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
                 give=form.cleaned_data["answer"] == "give",
                 guardian_name=form.cleaned_data["guardian_name"],
+                language=translation.get_language() or "",  # the page's, for the confirmation
             )
         except ConsentLinkError as error:
             return render(
