@@ -108,3 +108,9 @@ def schools_managed_by(user: User) -> list[School]:
         .select_related("organization")
         .order_by("name")
     )
+
+
+def school_role_holders(school_id: int, role: str) -> list[User]:
+    """The active users holding ``role`` in the school, in a stable order (for notices)."""
+    ids = RoleAssignment.objects.filter(role=role, school_id=school_id).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))

@@ -35,7 +35,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,14 +46,21 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from peerpath.core.claims import claim_due, claim_row, held_by, record_failure
-from peerpath.core.models import OutboundEmail
+from peerpath.core.claims import (
+    claim_due,
+    claim_row,
+    give_up_abandoned,
+    held_by,
+    record_failure,
+)
+from peerpath.core.models import OutboundEmail, User
 
 __all__ = [
     "BATCH",
     "LEASE",
     "MAX_ATTEMPTS",
     "email_on_commit",
+    "emails_by_language",
     "message_id_domain",
     "outbox_keep_days",
     "outbox_purge",
@@ -76,6 +83,20 @@ BATCH = 200
 DEFAULT_KEEP_DAYS = 30
 
 Status = OutboundEmail.Status
+
+
+def emails_by_language(users: Iterable[User]) -> dict[str, list[str]]:
+    """
+    The users' addresses grouped by the language each reads ("" when unset).
+
+    A notice to many people goes as one message per language, each rendered in
+    that language, so nobody reads it in the sender's (or the site's) language.
+    """
+    by_language: dict[str, set[str]] = {}
+    for user in users:
+        if user.email:
+            by_language.setdefault(user.preferred_language, set()).add(user.email)
+    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -190,6 +211,11 @@ def _message(row: OutboundEmail) -> EmailMultiAlternatives:
     return message
 
 
+def _what(row: OutboundEmail) -> str:
+    """The row as a failure's log names it."""
+    return f"Outbox e-mail {row.pk} ({row.template})"
+
+
 def _send_claimed(row: OutboundEmail, *, worker: str, now: dt.datetime) -> str:
     """Send a row this worker has claimed and record the outcome; return its new status."""
     mine = held_by(OutboundEmail.objects.filter(status=Status.PENDING), row.pk, worker=worker)
@@ -205,7 +231,7 @@ def _send_claimed(row: OutboundEmail, *, worker: str, now: dt.datetime) -> str:
             retry_status=Status.PENDING,
             gave_up_status=Status.FAILED,
             log=logger,
-            what=f"Outbox e-mail {row.pk} ({row.template})",
+            what=_what(row),
         )
     # Sent: what it said is in the recipient's mailbox; keep only who, what and when.
     mine.update(
@@ -246,8 +272,8 @@ def outbox_send_due(*, now: dt.datetime | None = None, worker: str = "") -> str:
 
     Due are pending rows whose lease or back-off has run out. A row whose
     last allowed attempt was claimed and never recorded (the process died)
-    becomes ``failed``. About once an hour, old rows are purged
-    (:func:`outbox_purge`).
+    becomes ``failed`` (:func:`~peerpath.core.claims.give_up_abandoned`).
+    About once an hour, old rows are purged (:func:`outbox_purge`).
     """
     global _last_purge
     now = now or timezone.now()
@@ -257,14 +283,15 @@ def outbox_send_due(*, now: dt.datetime | None = None, worker: str = "") -> str:
         _send_claimed(row, worker=worker, now=now)
         for row in OutboundEmail.objects.filter(pk__in=claimed).order_by("next_attempt_at", "pk")
     ]
-    abandoned = OutboundEmail.objects.filter(
-        status=Status.PENDING, attempts__gte=MAX_ATTEMPTS, next_attempt_at__lte=now
-    ).update(
-        status=Status.FAILED,
-        last_error="The last attempt was claimed and never recorded (its process stopped).",
+    abandoned = give_up_abandoned(
+        OutboundEmail.objects.filter(
+            status=Status.PENDING, attempts__gte=MAX_ATTEMPTS, next_attempt_at__lte=now
+        ),
+        gave_up_status=Status.FAILED,
+        log=logger,
+        what=_what,
+        limit=BATCH,
     )
-    if abandoned:
-        logger.error("Gave up %s outbox e-mail(s) whose last attempt never finished", abandoned)
     purged = 0
     if time.monotonic() - _last_purge >= _PURGE_EVERY_SECONDS:
         _last_purge = time.monotonic()

@@ -28,14 +28,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record
-from peerpath.core.emails import email_on_commit
-from peerpath.core.models import Role, RoleAssignment, User
+from peerpath.core.emails import email_on_commit, emails_by_language
+from peerpath.core.models import User
 from peerpath.engine import Criterion, Mentee, Mentor, Problem, solve
 from peerpath.matching.builder import MENTOR_ROLES
 from peerpath.matching.builder import _attributes as pair_attributes
 from peerpath.matching.models import ArrivalOverdue, Match
 from peerpath.matching.services import _pair, _require_manager, mentor_load
 from peerpath.programs.models import Participant, ParticipantStatus, Program, ProgramType
+from peerpath.programs.selectors import program_coordinators
 from peerpath.recruitment.readiness import has_consent
 
 #: The status history's reason for a buddy pairing: in English whoever paired
@@ -175,19 +176,6 @@ def buddy_pair_new_arrivals(
     return result
 
 
-def _coordinator_emails(program: Program) -> dict[str, list[str]]:
-    """The addresses of the program's coordinators by the language they read ("" when unset)."""
-    ids = RoleAssignment.objects.filter(role=Role.COORDINATOR, school_id=program.school_id).values(
-        "user_id"
-    )
-    users = User.objects.filter(Q(pk__in=ids) | Q(coordinated_programs=program), is_active=True)
-    by_language: dict[str, set[str]] = {}
-    for user in users.distinct():
-        if user.email:
-            by_language.setdefault(user.preferred_language, set()).add(user.email)
-    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
-
-
 def buddy_overdue_flag() -> int:
     """
     Flag arrivals without a buddy more than a week after arriving (a worker step).
@@ -219,7 +207,7 @@ def buddy_overdue_flag() -> int:
                 continue
             flagged += len(new_flags)
             # one message per language the coordinators read, each in theirs
-            for language, emails in _coordinator_emails(program).items():
+            for language, emails in emails_by_language(program_coordinators(program)).items():
                 email_on_commit(
                     to=emails,
                     template="buddy_overdue",

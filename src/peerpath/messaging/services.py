@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peerpath.core.access import school_role_holders
 from peerpath.core.audit import audit_record
-from peerpath.core.emails import email_on_commit
-from peerpath.core.models import Role, RoleAssignment, User
+from peerpath.core.emails import email_on_commit, emails_by_language
+from peerpath.core.models import Role, User
 from peerpath.matching.models import Match
 from peerpath.meetings.models import Group
 from peerpath.messaging.detector import detect
@@ -35,7 +35,7 @@ from peerpath.messaging.rules import (
     send_refusal,
 )
 from peerpath.programs.models import Participant, Program
-from peerpath.programs.selectors import program_can_manage
+from peerpath.programs.selectors import program_can_manage, program_coordinators
 from peerpath.recruitment.readiness import has_consent
 
 #: The longest reason a safeguarding lead can give for not delivering a message.
@@ -44,34 +44,6 @@ REASON_MAX_LENGTH = 500
 
 def _site(path: str) -> str:
     return f"{settings.PEERPATH_SITE_URL}{path}"
-
-
-def safeguarding_leads(program: Program) -> list[User]:
-    """The active safeguarding leads of the program's school."""
-    ids = RoleAssignment.objects.filter(
-        role=Role.SAFEGUARDING_LEAD, school_id=program.school_id
-    ).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
-
-
-def _coordinators(program: Program) -> list[User]:
-    ids = RoleAssignment.objects.filter(role=Role.COORDINATOR, school_id=program.school_id).values(
-        "user_id"
-    )
-    return list(
-        User.objects.filter(Q(pk__in=ids) | Q(coordinated_programs=program), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def _emails_by_language(users: list[User]) -> dict[str, list[str]]:
-    """The users' addresses by the language each reads ("" when unset), for one e-mail each."""
-    by_language: dict[str, set[str]] = {}
-    for user in users:
-        if user.email:
-            by_language.setdefault(user.preferred_language, set()).add(user.email)
-    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 @dataclass(frozen=True)
@@ -220,9 +192,9 @@ def message_send(
         },
     )
     if held:
-        leads = safeguarding_leads(program)
+        leads = school_role_holders(program.school_id, Role.SAFEGUARDING_LEAD)
         # one message per language the leads (or, lacking them, the coordinators) read
-        for language, emails in _emails_by_language(leads or _coordinators(program)).items():
+        for language, emails in emails_by_language(leads or program_coordinators(program)).items():
             email_on_commit(
                 to=emails,
                 template="message_held",

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from peerpath.core.access import scope_for
-from peerpath.core.models import Role, User
+from peerpath.core.models import Role, RoleAssignment, User
 from peerpath.programs.lifecycle import DISPLAY_ORDER
 from peerpath.programs.models import Participant, ParticipantStatus, Program
 
@@ -143,4 +143,21 @@ def participations_for_guardian(user: User) -> QuerySet[Participant]:
         Participant.objects.filter(student__guardian_links__guardian=user)
         .select_related("program", "program__school", "student__user")
         .order_by("student__user__given_name", "-program__term_start")
+    )
+
+
+def program_coordinators(program: Program) -> list[User]:
+    """
+    Who coordinates ``program``: its own coordinators and the school's, active only.
+
+    For notices about the program (one e-mail per language, see
+    :func:`peerpath.core.emails.emails_by_language`); not an access check.
+    """
+    school_ids = RoleAssignment.objects.filter(
+        role=Role.COORDINATOR, school_id=program.school_id
+    ).values("user_id")
+    return list(
+        User.objects.filter(Q(pk__in=school_ids) | Q(coordinated_programs=program), is_active=True)
+        .distinct()
+        .order_by("pk")
     )

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record, snapshot
-from peerpath.core.emails import email_on_commit
+from peerpath.core.emails import email_on_commit, emails_by_language
 from peerpath.core.models import User
 from peerpath.people.availability import clean_slots
 from peerpath.people.models import Course, GuardianLink, StudentProfile
 from peerpath.programs.lifecycle import readiness_missing
 from peerpath.programs.models import Participant, ParticipantStatus, Program
-from peerpath.programs.selectors import program_can_manage
+from peerpath.programs.selectors import program_can_manage, program_coordinators
 from peerpath.programs.services import participant_enrol, participant_transition
 from peerpath.recruitment import consent as links
 from peerpath.recruitment.eligibility import eligibility_problems
@@ -564,7 +564,7 @@ def consent_withdraw(*, consent: GuardianConsent, actor: User | None) -> Guardia
             reason=STATUS_CONSENT_WITHDRAWN,
         )
     # one message per language the coordinators read
-    for language, emails in _coordinator_emails(program).items():
+    for language, emails in emails_by_language(program_coordinators(program)).items():
         email_on_commit(
             to=emails,
             template="consent_withdrawn",
@@ -572,23 +572,6 @@ def consent_withdraw(*, consent: GuardianConsent, actor: User | None) -> Guardia
             language=language or None,
         )
     return consent
-
-
-def _coordinator_emails(program: Program) -> dict[str, list[str]]:
-    """The addresses of the program's coordinators by the language they read ("" when unset)."""
-    from peerpath.core.models import Role, RoleAssignment
-
-    school_coordinators = RoleAssignment.objects.filter(
-        role=Role.COORDINATOR, school_id=program.school_id, user__is_active=True
-    ).values_list("user__email", "user__preferred_language")
-    program_coordinators = program.coordinators.filter(is_active=True).values_list(
-        "email", "preferred_language"
-    )
-    by_language: dict[str, set[str]] = {}
-    for email, language in [*school_coordinators, *program_coordinators]:
-        if email:
-            by_language.setdefault(language, set()).add(email)
-    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 @transaction.atomic

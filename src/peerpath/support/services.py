@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peerpath.core.access import school_role_holders
 from peerpath.core.audit import audit_record
-from peerpath.core.emails import email_on_commit
+from peerpath.core.emails import email_on_commit, emails_by_language
 from peerpath.core.models import Role, RoleAssignment, School, User
 from peerpath.matching.models import Match
 from peerpath.meetings.models import Session
@@ -191,22 +192,6 @@ def support_settings_update(*, actor: User, program: Program, **fields: Any) -> 
     return found
 
 
-def safeguarding_leads(school: School) -> list[User]:
-    ids = RoleAssignment.objects.filter(
-        role=Role.SAFEGUARDING_LEAD, school=school, user__is_active=True
-    ).values_list("user_id", flat=True)
-    return list(User.objects.filter(pk__in=ids))
-
-
-def _emails_by_language(users: list[User]) -> dict[str, list[str]]:
-    """The users' addresses by the language each reads ("" when unset), for one e-mail each."""
-    by_language: dict[str, set[str]] = {}
-    for user in users:
-        if user.email:
-            by_language.setdefault(user.preferred_language, set()).add(user.email)
-    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
-
-
 @transaction.atomic
 def concern_raise(
     *, actor: User, school: School, category: str, description: str, match: Match | None = None
@@ -244,7 +229,9 @@ def concern_raise(
     url = _site(reverse("support:concern", args=[concern.pk]))
     # the category's label stays lazy: each message names it in its readers' language
     category_label = Concern.Category(concern.category).label
-    for language, emails in _emails_by_language(safeguarding_leads(school)).items():
+    for language, emails in emails_by_language(
+        school_role_holders(school.pk, Role.SAFEGUARDING_LEAD)
+    ).items():
         email_on_commit(
             to=emails,
             template="concern_raised",
