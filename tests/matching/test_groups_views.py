@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from factories import PASSWORD
 from groupslib import GroupCohort, build_group_cohort
 from peerpath.matching.groups import group_round_start
 from peerpath.matching.models import GroupRound, GroupSettings
+from peerpath.matching.rounds import ERROR_NO_GROUPING
 from peerpath.meetings.models import Group
 
 
@@ -126,7 +128,44 @@ def test_publish_refusal_is_shown_and_changes_nothing(groups):
         reverse("meetings:group-round-publish", args=[group_round.pk]), follow=True
     )
     assert "Fix what breaks the rules before publishing" in response.content.decode()
-    assert f"group {alg}: 0 leaders; the rule is at least one leader" in response.content.decode()
+    number = alg.removeprefix("g")
+    assert (
+        f"Group {number}: 0 leaders; the rule is at least one leader" in response.content.decode()
+    )
+    assert not Group.objects.exists()
+
+
+def test_refusals_and_failures_are_in_the_coordinators_language(groups):
+    c = groups
+    c.coordinator.preferred_language = "es"
+    c.coordinator.save(update_fields=["preferred_language"])
+    client = login(c.coordinator)
+    group_round = _round(c)
+    number = _group_of(group_round, c.people["Ada"]).removeprefix("g")
+    # the locale middleware leaves the reader's language active in this thread
+    with translation.override(translation.get_language()):
+        client.post(
+            reverse("meetings:group-round-move", args=[group_round.pk]),
+            {"participant": c.people["Ada"].pk, "to": "out"},
+        )
+        refused = client.post(
+            reverse("meetings:group-round-publish", args=[group_round.pk]), follow=True
+        ).content.decode()
+        GroupRound.objects.filter(pk=group_round.pk).update(
+            status=GroupRound.Status.FAILED,
+            error=ERROR_NO_GROUPING % {"detail": "no group can be formed"},
+        )
+        status = client.get(
+            reverse("meetings:group-round-status", args=[group_round.pk])
+        ).content.decode()
+        listed = client.get(
+            reverse("meetings:program-groups", args=[c.program.pk])
+        ).content.decode()
+    assert f"Grupo {number}: 0 líderes; la regla es al menos un líder" in refused
+    assert "0 leaders" not in refused
+    assert "Ninguna agrupación cumple las reglas." in status
+    assert "No grouping meets the rules" not in status
+    assert "Ninguna agrupación cumple las reglas." in listed
     assert not Group.objects.exists()
 
 

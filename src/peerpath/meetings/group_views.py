@@ -31,6 +31,7 @@ from peerpath.matching.groups import (
     group_settings_update,
 )
 from peerpath.matching.models import GroupRound
+from peerpath.matching.pair_reasons import unknown_criterion_label
 from peerpath.matching.selectors import group_round_get_managed
 from peerpath.meetings.models import Group, Session
 from peerpath.meetings.selectors import group_get_for_user, sessions_for_group
@@ -143,7 +144,8 @@ def _round_context(
                 "score": g["score"],
                 "before": (before or {}).get(g["id"]),
                 "explanation": [
-                    (labels.get(key, key), value) for key, value in g["explanation"].items()
+                    (labels[key] if key in labels else unknown_criterion_label(key), value)
+                    for key, value in g["explanation"].items()
                 ],
                 "slots": [slot_label(code) for code in SLOT_CODES if code in g["shared_slots"]],
                 "members": [

@@ -23,11 +23,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record
 from peerpath.core.emails import email_on_commit
 from peerpath.core.models import User
-from peerpath.matching.groups import LEADER_ROLES, open_group_round_for_edit
+from peerpath.matching.groups import (
+    LEADER_ROLES,
+    group_round_rules_broken,
+    open_group_round_for_edit,
+)
 from peerpath.matching.models import GroupRound, Match
 from peerpath.meetings.models import (
     Attendance,
@@ -700,11 +705,9 @@ def group_round_publish(*, actor: User, group_round: GroupRound) -> list[Group]:
     """
     group_round = open_group_round_for_edit(actor, group_round)
     program = group_round.program
-    violations = list(group_round.evaluation.get("violations", []))
-    if violations:
-        raise ValidationError(
-            [_("Fix what breaks the rules before publishing:")] + [str(v) for v in violations]
-        )
+    broken = group_round_rules_broken(group_round)  # in the coordinator's language
+    if broken:
+        raise ValidationError([_("Fix what breaks the rules before publishing:"), *broken])
     proposed = {name: [int(pid) for pid in members] for name, members in group_round.groups.items()}
     ids = [pid for members in proposed.values() for pid in members]
     if not ids:
@@ -760,7 +763,8 @@ def group_round_publish(*, actor: User, group_round: GroupRound) -> list[Group]:
             actor=actor,
             participant=participants[pid],
             to_status=ParticipantStatus.MATCHED,
-            reason=_("Group round %(id)s published") % {"id": group_round.pk},
+            # the status history is written in English whoever acts (as matching's is)
+            reason=gettext_noop("Group round %(id)s published") % {"id": group_round.pk},
         )
     group_round.status = GroupRound.Status.PUBLISHED
     group_round.published_at = timezone.now()
