@@ -204,6 +204,21 @@ def test_cancel_needs_a_reason_and_tells_both(world, django_capture_on_commit_ca
     assert "Reason: Exam revision" in mail.outbox[0].body
 
 
+def test_each_person_reads_the_session_title_in_their_language(
+    world, django_capture_on_commit_callbacks
+):
+    world.ada.preferred_language = "es"
+    world.ada.save(update_fields=["preferred_language"])
+    [session] = schedule(world, local(2026, 10, 6, 15, 0))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        session_cancel(actor=world.dee, session=session, reason="Exam revision", now=NOW)
+    body = {m.to[0]: m.body for m in mail.outbox}
+    assert "Sesión entre pares: Ada y Dee" in body[world.ada.email]
+    assert "Peer session: Ada and Dee" not in body[world.ada.email]
+    assert "Dee cancelled Peer session: Ada and Dee" in body[world.dee.email]
+
+
 def test_cancel_the_rest_of_a_series(world):
     _first, second, third = schedule(world, local(2026, 10, 6, 15, 0), weeks=3)
     cancelled = session_cancel(

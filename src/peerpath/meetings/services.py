@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -137,13 +137,16 @@ def _tell(
     for person in people:
         user = person.user
         others = [p.user.get_short_name() for p in people if p.user.pk != user.pk]
+        language = user.preferred_language or None
+        with translation.override(language or django_settings.LANGUAGE_CODE):
+            title = session_title(session)  # in the reader's language, not the actor's
         email_on_commit(
             to=[user.email],
             template=template,
             context={
                 "name": user.get_short_name(),
                 "others": ", ".join(others),
-                "title": session_title(session),
+                "title": title,
                 "program": session.program.name,
                 "starts_at": session.starts_at,
                 "ends_at": session.ends_at,
@@ -154,7 +157,7 @@ def _tell(
                 "ics_url": _site(reverse("meetings:session-ics", args=[session.pk])),
                 **extra,
             },
-            language=user.preferred_language or None,
+            language=language,
         )
 
 
