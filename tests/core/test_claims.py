@@ -13,7 +13,14 @@ import logging
 import pytest
 from django.utils import timezone
 
-from peerpath.core.claims import backoff, claim_row, held_by, record_failure
+from peerpath.core.claims import (
+    ABANDONED,
+    backoff,
+    claim_row,
+    give_up_abandoned,
+    held_by,
+    record_failure,
+)
 from peerpath.core.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -121,4 +128,37 @@ def test_a_failure_waits_the_back_off_then_gives_up_at_the_last_attempt(row, now
     assert [(r.levelname, r.getMessage()[:42]) for r in caplog.records] == [
         ("WARNING", "Row 7 failed on attempt 2: down"),
         ("ERROR", "Row 7 failed on attempt 3; giving up: xxxx"),
+    ]
+
+
+def test_rows_whose_last_attempt_never_finished_are_given_up_once_and_logged(now, caplog):
+    rows = [
+        OutboundEmail.objects.create(
+            template=f"t{n}",
+            recipients=["a@example.org"],
+            subject="s",
+            message_id=f"<m{n}@x>",
+            next_attempt_at=now,
+            attempts=3,
+        )
+        for n in range(3)
+    ]
+    abandoned = OutboundEmail.objects.filter(status=Status.PENDING, attempts__gte=3)
+
+    def sweep() -> int:
+        return give_up_abandoned(
+            abandoned,
+            gave_up_status=Status.FAILED,
+            log=logging.getLogger("claims.test"),
+            what=lambda row: f"Row {row.template}",
+            limit=2,
+        )
+
+    with caplog.at_level(logging.WARNING, logger="claims.test"):
+        assert sweep() == 2  # the limit: the rest waits for the next step
+        assert sweep() == 1
+        assert sweep() == 0  # given up once, logged once
+    assert [_values(row) for row in rows] == [(Status.FAILED, 3, "", now, ABANDONED)] * 3
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", f"Row t{n} failed on attempt 3; giving up: {ABANDONED}") for n in range(3)
     ]

@@ -10,6 +10,7 @@ These tests commit for real (``transaction=True``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from factories import make_organization
 from peerpath.core import emails
-from peerpath.core.claims import backoff, claim_due, claim_row
+from peerpath.core.claims import ABANDONED, backoff, claim_due, claim_row
 from peerpath.core.emails import (
     LEASE,
     MAX_ATTEMPTS,
@@ -206,17 +207,25 @@ def test_smtp_failures_are_retried_with_back_off_then_given_up(smtp_down, settin
     assert mail.outbox == []
 
 
-def test_a_last_attempt_that_never_finished_becomes_failed(locmem):
+def test_a_last_attempt_that_never_finished_becomes_failed(locmem, caplog):
     now = timezone.now()
     with crash_after_commit(), transaction.atomic():
         announce()
     # Its last attempt was claimed, and the process died while sending it.
-    OutboundEmail.objects.update(attempts=MAX_ATTEMPTS, next_attempt_at=now)
+    OutboundEmail.objects.update(attempts=MAX_ATTEMPTS, next_attempt_at=now + LEASE)
     row = OutboundEmail.objects.get()
-    assert outbox_send_due(now=now) == "1 failed"
+    # While the last attempt's lease runs, the row is left to its worker.
+    assert outbox_send_due(now=now + LEASE - dt.timedelta(seconds=1)) == ""
     row.refresh_from_db()
-    assert row.status == OutboundEmail.Status.FAILED
-    assert "never recorded" in row.last_error
+    assert (row.status, row.last_error) == (OutboundEmail.Status.PENDING, "")
+    with caplog.at_level(logging.ERROR, logger="peerpath.core.emails"):
+        assert outbox_send_due(now=now + LEASE) == "1 failed"
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (OutboundEmail.Status.FAILED, ABANDONED)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Outbox e-mail {row.pk} (match_guardian) failed on attempt {MAX_ATTEMPTS}; "
+        f"giving up: {ABANDONED}"
+    ]
     assert mail.outbox == []
 
 

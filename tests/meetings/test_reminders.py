@@ -21,6 +21,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 from meetings_testlib import NOW, build_world, local
 
+from peerpath.core.claims import ABANDONED
 from peerpath.meetings.models import ReminderDelivery
 from peerpath.meetings.reminders import (
     LEASE,
@@ -228,6 +229,69 @@ def test_a_worker_that_dies_between_claim_and_send(world):
     assert reminder_deliver(delivery.pk, now=later) == "not-claimed"
     assert [m.to for m in mail.outbox] == [[world.dee.email]]
     assert ReminderDelivery.objects.get(pk=delivery.pk).attempts == 2
+
+
+@pytest.mark.django_db
+def test_a_worker_that_dies_during_the_last_attempt_leaves_the_reminder_given_up(world, caplog):
+    schedule(world)
+    at = SESSION_START - dt.timedelta(hours=20)
+    reminders_collect(now=at)
+    last = ReminderDelivery.objects.get(recipient=world.dee)
+    spare = ReminderDelivery.objects.get(recipient=world.ada)
+    # Both failed before; the crashed claim was Dee's last attempt, Ada's has one more.
+    ReminderDelivery.objects.filter(pk=last.pk).update(status="failed", attempts=MAX_ATTEMPTS - 1)
+    ReminderDelivery.objects.filter(pk=spare.pk).update(status="failed", attempts=MAX_ATTEMPTS - 2)
+    for delivery in (last, spare):
+        assert reminder_claim(delivery.pk, worker="crashed", now=at) is not None  # ...then nothing
+    mail.outbox.clear()
+    with caplog.at_level(logging.WARNING, logger="peerpath.meetings.reminders"):
+        # While the claims' lease runs, the scheduler leaves both alone.
+        assert reminders_enqueue_due(now=at + LEASE - dt.timedelta(seconds=1)) == 0
+        assert set(ReminderDelivery.objects.values_list("status", "last_error")) == {
+            ("sending", "")
+        }
+        # After it, the one with an attempt left is handed out again; the other is given up.
+        later = at + LEASE + dt.timedelta(seconds=1)
+        assert reminders_enqueue_due(now=later) == 1
+        assert reminder_deliver(spare.pk, now=later) == "sent"
+        assert reminder_deliver(last.pk, now=later) == "not-claimed"
+        assert reminders_enqueue_due(now=later + dt.timedelta(hours=1)) == 0
+    last.refresh_from_db()
+    spare.refresh_from_db()
+    assert (last.status, last.attempts, last.last_error) == ("gave_up", MAX_ATTEMPTS, ABANDONED)
+    assert (spare.status, spare.attempts) == ("sent", MAX_ATTEMPTS)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "ERROR",
+            f"Reminder {last.pk} (session) to user {world.dee.pk} failed on attempt "
+            f"{MAX_ATTEMPTS}; giving up: {ABANDONED}",
+        )
+    ]
+    assert [m.to for m in mail.outbox] == [[world.ada.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_peerpath_worker_gives_up_a_reminder_whose_last_attempt_never_finished(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    world = build_world("ash")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    session_schedule(
+        actor=world.ada, match=world.pair, starts_at=now + dt.timedelta(hours=3), location="Lab"
+    )
+    reminders_collect(now=now)
+    stuck = ReminderDelivery.objects.get(recipient=world.dee)
+    ReminderDelivery.objects.filter(pk=stuck.pk).update(
+        status="sending",
+        attempts=MAX_ATTEMPTS,
+        claimed_by="crashed",
+        claimed_at=now - LEASE - dt.timedelta(minutes=1),
+        next_attempt_at=now - dt.timedelta(minutes=1),
+    )
+    mail.outbox.clear()
+    call_command("worker", "--once")
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.last_error) == ("gave_up", ABANDONED)
+    assert [m.to for m in mail.outbox] == [[world.ada.email]]
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ Birch High's pairs began on Tuesday 1 September 2026; with the default cadence
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
 import pytest
@@ -17,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from meetings_testlib import build_world, local
 
+from peerpath.core.claims import ABANDONED
 from peerpath.matching.models import Match
 from peerpath.programs.models import Program
 from peerpath.support.checkins import (
@@ -182,6 +184,44 @@ def test_a_worker_that_dies_between_claim_and_send(pairs):
     assert CheckInReminder.objects.get(pk=row.pk).attempts == 2
 
 
+def test_a_worker_that_dies_during_the_last_attempt_leaves_the_email_given_up(pairs, caplog):
+    checkin_reminders_collect(now=FIRST_DUE)
+    last = CheckInReminder.objects.get(participant=pairs.pair.mentee)
+    spare = CheckInReminder.objects.get(participant=pairs.pair.mentor)
+    # Both failed before; the crashed claim was Dee's last attempt, Ada's has one more.
+    CheckInReminder.objects.filter(pk=last.pk).update(status="failed", attempts=MAX_ATTEMPTS - 1)
+    CheckInReminder.objects.filter(pk=spare.pk).update(status="failed", attempts=MAX_ATTEMPTS - 2)
+    for row in (last, spare):
+        assert checkin_reminder_claim(row.pk, worker="crashed", now=FIRST_DUE) is not None
+    mail.outbox.clear()
+    with caplog.at_level(logging.WARNING, logger="peerpath.support.checkins"):
+        # While the claims' lease runs, both are left alone; the other pair's are sent.
+        assert checkin_reminders_run(now=FIRST_DUE + LEASE) == 2
+        assert set(
+            CheckInReminder.objects.filter(pk__in=[last.pk, spare.pk]).values_list(
+                "status", "last_error"
+            )
+        ) == {("sending", "")}
+        # After it, the one with an attempt left is taken over and sent; the other is given up.
+        later = FIRST_DUE + LEASE + dt.timedelta(seconds=1)
+        assert checkin_reminders_run(now=later) == 1
+        assert checkin_reminders_run(now=later + dt.timedelta(hours=1)) == 0
+    last.refresh_from_db()
+    spare.refresh_from_db()
+    assert (last.status, last.attempts, last.last_error) == ("gave_up", MAX_ATTEMPTS, ABANDONED)
+    assert (spare.status, spare.attempts) == ("sent", MAX_ATTEMPTS)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "ERROR",
+            f"Check-in e-mail {last.pk} to participant {pairs.pair.mentee.pk} failed on attempt "
+            f"{MAX_ATTEMPTS}; giving up: {ABANDONED}",
+        )
+    ]
+    assert sorted(m.to[0] for m in checkin_mail()) == sorted(
+        [pairs.ada.email, pairs.ben.email, pairs.eve.email]
+    )
+
+
 def _begin_pairs_days_ago(world, days: int) -> None:
     began = timezone.now() - dt.timedelta(days=days)
     Match.objects.filter(pk__in=[world.pair.pk, world.other_pair.pk]).update(started_at=began)
@@ -201,6 +241,28 @@ def test_peerpath_worker_sends_due_check_ins_once_across_restarts(settings):
     call_command("worker", "--once")  # a restart: nothing is sent twice
     assert len(checkin_mail()) == 4
     assert set(CheckInReminder.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_peerpath_worker_gives_up_a_check_in_whose_last_attempt_never_finished(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    world = build_world("ash")
+    _begin_pairs_days_ago(world, 15)
+    now = timezone.now()
+    checkin_reminders_collect(now=now)
+    stuck = CheckInReminder.objects.get(participant=world.pair.mentee)
+    CheckInReminder.objects.filter(pk=stuck.pk).update(
+        status="sending",
+        attempts=MAX_ATTEMPTS,
+        claimed_by="crashed",
+        claimed_at=now - LEASE - dt.timedelta(minutes=1),
+    )
+    mail.outbox.clear()
+    call_command("worker", "--once")
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.last_error) == ("gave_up", ABANDONED)
+    assert len(checkin_mail()) == 3
+    assert world.dee.email not in [m.to[0] for m in checkin_mail()]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,11 @@ the lease has run out (at least once: the work must carry a stable id, such as
 an e-mail's ``Message-ID``, for the repeat to be recognisable). The worker
 writes its outcome only through :func:`held_by`, so a row another worker has
 taken over since is left alone; a failed attempt is recorded with
-:func:`record_failure`, which waits :func:`backoff` before the next one.
+:func:`record_failure`, which waits :func:`backoff` before the next one. A
+row whose *last* allowed attempt was claimed and never recorded (its worker
+stopped) can be claimed by nobody; :func:`give_up_abandoned`, run by each
+table's periodic step, gives it up once its lease has run out, as
+:func:`record_failure` would have.
 
 The caller says which rows may be claimed (a queryset filtered on its own
 statuses, lease and ``attempts``) and what else a claim sets (a status, a
@@ -20,11 +24,11 @@ statuses, lease and ``attempts``) and what else a claim sets (a status, a
 - the e-mail outbox (:mod:`peerpath.core.emails`): a held row stays
   ``pending``; its lease is ``next_attempt_at``, so the same column says when
   a lease or a back-off runs out. Workers claim in batches
-  (:func:`claim_due`, ``SKIP LOCKED`` on PostgreSQL).
+  (:func:`claim_due`, ``SKIP LOCKED`` on PostgreSQL). Given up is ``failed``.
 - reminders (:mod:`peerpath.meetings.reminders`) and check-in e-mails
   (:mod:`peerpath.support.checkins`): a held row is ``sending`` and is taken
   over once its ``claimed_at`` is a lease ago; they claim one row at a time,
-  right before sending it.
+  right before sending it. Given up is ``gave_up`` (``failed`` will retry).
 - background rounds (:mod:`peerpath.matching.rounds`): the lease is
   ``claimed_until``, renewed while the round runs; no worker is named, a
   run's writes are fenced by its attempt number instead; a round whose lease
@@ -37,16 +41,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import F
 
-__all__ = ["backoff", "claim_due", "claim_row", "held_by", "record_failure"]
+__all__ = [
+    "ABANDONED",
+    "backoff",
+    "claim_due",
+    "claim_row",
+    "give_up_abandoned",
+    "held_by",
+    "record_failure",
+]
 
 _M = TypeVar("_M", bound=models.Model)
 
 _ERROR_LENGTH = 2000  # characters of ``last_error`` kept
+
+#: ``last_error`` of a row given up because its last attempt never finished.
+ABANDONED = "The last attempt was claimed and never recorded (its process stopped)."
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -169,7 +185,54 @@ def record_failure(
         last_error=f"{type(error).__name__}: {error}"[:_ERROR_LENGTH],
         next_attempt_at=now + backoff(attempts),
     )
+    _log_failure(log, what, attempts, error, gave_up=gave_up)
+    return status
+
+
+def give_up_abandoned(
+    abandoned: models.QuerySet[_M],
+    *,
+    gave_up_status: str,
+    log: logging.Logger,
+    what: Callable[[_M], str],
+    limit: int,
+) -> int:
+    """
+    Give up the rows whose last allowed attempt never finished; return how many.
+
+    Parameters
+    ----------
+    abandoned
+        The rows out of attempts that are still held although their lease
+        has run out: the worker that claimed their last attempt stopped
+        before recording it. Nobody may claim them again, so without this
+        they would stay held for ever.
+    gave_up_status
+        The status they get, the one :func:`record_failure` gives at the last
+        attempt; ``last_error`` becomes :data:`ABANDONED`.
+    log, what
+        Each row given up is logged as an error on ``log``, as
+        :func:`record_failure` logs a last attempt ("``what(row)`` failed on
+        attempt N; giving up").
+    limit
+        At most this many rows per call, so that one periodic step stays short.
+
+    Each row is given up by its own conditional ``UPDATE``: of two workers
+    sweeping at once, one gives it up and logs it.
+    """
+    given_up = 0
+    for row in abandoned.order_by("pk")[:limit]:
+        if abandoned.filter(pk=row.pk).update(status=gave_up_status, last_error=ABANDONED):
+            given_up += 1
+            # Every claimed table counts attempts; the model type does not say so.
+            attempts = row.attempts  # type: ignore[attr-defined]
+            _log_failure(log, what(row), attempts, ABANDONED, gave_up=True)
+    return given_up
+
+
+def _log_failure(
+    log: logging.Logger, what: str, attempts: int, error: object, *, gave_up: bool
+) -> None:
     (log.error if gave_up else log.warning)(
         "%s failed on attempt %s%s: %s", what, attempts, "; giving up" if gave_up else "", error
     )
-    return status

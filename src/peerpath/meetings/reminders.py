@@ -20,9 +20,11 @@ Sending is a claim, then the e-mail, then the record:
    ``MAX_ATTEMPTS`` it gives up, loudly.
 
 A worker that dies between claim and record leaves ``sending`` behind; once
-the claim's lease expires, the scheduler hands it out again. Handing out is
-not a claim: it counts no attempt and names no worker, it only keeps a second
-scheduler from enqueueing the same row while the task waits in the queue.
+the claim's lease expires, the scheduler hands it out again, or, if that was
+its last attempt, gives it up (``gave_up``, logged as an error:
+:func:`~peerpath.core.claims.give_up_abandoned`). Handing out is not a claim:
+it counts no attempt and names no worker, it only keeps a second scheduler
+from enqueueing the same row while the task waits in the queue.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from peerpath.core.claims import claim_row, held_by, record_failure
+from peerpath.core.claims import claim_row, give_up_abandoned, held_by, record_failure
 from peerpath.core.emails import message_id_domain, send_templated_email
 from peerpath.core.models import User
 from peerpath.matching.models import Match
@@ -59,6 +61,8 @@ logger = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=10)
 #: Attempts before a reminder is given up (each failure waits longer).
 MAX_ATTEMPTS = 5
+#: At most this many reminders are handed out (and as many given up) per scheduler step.
+BATCH = 1000
 #: Past sessions older than this are not nudged about any more.
 LOG_NUDGE_WINDOW = dt.timedelta(days=7)
 #: The longest lead time a program may set; bounds the scheduler's query.
@@ -176,21 +180,40 @@ def reminders_collect(*, now: dt.datetime | None = None) -> int:
 _HANDED_OUT = Q(status__in=[Status.PENDING, Status.FAILED, Status.SENDING])
 
 
+def _lease_over(now: dt.datetime) -> Q:
+    """Rows claimed by a worker that has not recorded an outcome within the lease."""
+    return Q(status=Status.SENDING, claimed_at__lt=now - LEASE)
+
+
+def _what(delivery: ReminderDelivery) -> str:
+    """The row as a failure's log names it."""
+    return f"Reminder {delivery.pk} ({delivery.kind}) to user {delivery.recipient_id}"
+
+
 def reminders_enqueue_due(*, now: dt.datetime | None = None) -> int:
     """
     The worker's scheduler step: collect due reminders and enqueue a task per ready row.
 
     A row is handed out by a conditional update that pushes its next attempt
-    one lease ahead, so two schedulers never enqueue it twice at once.
+    one lease ahead, so two schedulers never enqueue it twice at once. A row
+    whose last attempt's worker stopped is given up instead
+    (:func:`~peerpath.core.claims.give_up_abandoned`).
     """
     from peerpath.meetings.tasks import deliver_reminder
 
     now = now or timezone.now()
     reminders_collect(now=now)
+    give_up_abandoned(
+        ReminderDelivery.objects.filter(_lease_over(now), attempts__gte=MAX_ATTEMPTS),
+        gave_up_status=Status.GAVE_UP,
+        log=logger,
+        what=_what,
+        limit=BATCH,
+    )
     ready = list(
         ReminderDelivery.objects.filter(
             _HANDED_OUT, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS
-        ).values_list("pk", "next_attempt_at")[:1000]
+        ).values_list("pk", "next_attempt_at")[:BATCH]
     )
     enqueued = 0
     for pk, next_attempt_at in ready:
@@ -212,8 +235,7 @@ def reminder_claim(
     # Not filtered on next_attempt_at: the scheduler pushed it one lease ahead
     # when it enqueued this task.
     claimable = ReminderDelivery.objects.filter(
-        Q(status__in=[Status.PENDING, Status.FAILED])
-        | Q(status=Status.SENDING, claimed_at__lt=now - LEASE),
+        Q(status__in=[Status.PENDING, Status.FAILED]) | _lease_over(now),
         attempts__lt=MAX_ATTEMPTS,
     )
     claimed = claim_row(
@@ -337,7 +359,7 @@ def reminder_deliver(delivery_id: int, *, worker: str = "", now: dt.datetime | N
             retry_status=Status.FAILED,
             gave_up_status=Status.GAVE_UP,
             log=logger,
-            what=f"Reminder {delivery.pk} ({delivery.kind}) to user {delivery.recipient_id}",
+            what=_what(delivery),
         )
     mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
     return Status.SENT

@@ -22,8 +22,10 @@ reminders:
    ``MAX_ATTEMPTS``, :func:`~peerpath.core.claims.record_failure`).
 
 A worker that dies between claim and record leaves ``sending`` behind; once
-the claim's lease expires another run takes it over. Only the current period
-is ever sent: a worker that was down for weeks does not send the missed ones.
+the claim's lease expires another run takes it over, or, if that was its last
+attempt, gives it up (``gave_up``, logged as an error:
+:func:`~peerpath.core.claims.give_up_abandoned`). Only the current period is
+ever sent: a worker that was down for weeks does not send the missed ones.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from peerpath.core.claims import claim_row, held_by, record_failure
+from peerpath.core.claims import claim_row, give_up_abandoned, held_by, record_failure
 from peerpath.core.emails import message_id_domain, send_templated_email
 from peerpath.matching.models import Match
 from peerpath.support.health import settings_by_program
@@ -127,11 +129,20 @@ def checkin_reminders_collect(*, now: dt.datetime | None = None) -> int:
     return len(due)
 
 
+def _lease_over(now: dt.datetime) -> Q:
+    """Rows claimed by a worker that has not recorded an outcome within the lease."""
+    return Q(status=Status.SENDING, claimed_at__lt=now - LEASE)
+
+
 def _claimable(now: dt.datetime) -> Q:
     return (
-        Q(status__in=[Status.PENDING, Status.FAILED], next_attempt_at__lte=now)
-        | Q(status=Status.SENDING, claimed_at__lt=now - LEASE)
+        Q(status__in=[Status.PENDING, Status.FAILED], next_attempt_at__lte=now) | _lease_over(now)
     ) & Q(attempts__lt=MAX_ATTEMPTS)
+
+
+def _what(reminder: CheckInReminder) -> str:
+    """The row as a failure's log names it."""
+    return f"Check-in e-mail {reminder.pk} to participant {reminder.participant_id}"
 
 
 def checkin_reminder_claim(
@@ -221,7 +232,7 @@ def checkin_reminder_deliver(
             retry_status=Status.FAILED,
             gave_up_status=Status.GAVE_UP,
             log=logger,
-            what=f"Check-in e-mail {reminder.pk} to participant {reminder.participant_id}",
+            what=_what(reminder),
         )
     mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
     return Status.SENT
@@ -232,10 +243,19 @@ def checkin_reminders_run(*, now: dt.datetime | None = None, worker: str = "") -
     The worker's periodic step: collect due invitations, then send up to ``BATCH``; return sent.
 
     Several workers may run it at once: each row is claimed before it is sent.
+    A row whose last attempt's worker stopped is given up
+    (:func:`~peerpath.core.claims.give_up_abandoned`).
     """
     now = now or timezone.now()
     worker = worker or uuid.uuid4().hex
     checkin_reminders_collect(now=now)
+    give_up_abandoned(
+        CheckInReminder.objects.filter(_lease_over(now), attempts__gte=MAX_ATTEMPTS),
+        gave_up_status=Status.GAVE_UP,
+        log=logger,
+        what=_what,
+        limit=BATCH,
+    )
     ready = list(
         CheckInReminder.objects.filter(_claimable(now))
         .order_by("next_attempt_at", "pk")
