@@ -220,10 +220,11 @@ def form_groups(
         constraints.  When the search breaks a hard rule, or leaves out
         someone although ``allow_left_out`` is false, CP-SAT looks for a
         grouping that meets every hard rule (``stats["exact"]`` gives its
-        status and time); if it proves there is none, ``reason`` begins
-        "no grouping can satisfy the rules".  A model too large for it, or
-        a search that reaches ``options.exact_seconds``, leaves the
-        search's answer and reason.
+        status, time, model size and the time limit it had); if it proves
+        there is none, ``reason`` begins "no grouping can satisfy the
+        rules".  A model too large for it (status ``too_large``; see
+        :func:`~peerpath.engine.grouping.exact.exact_limit`), or a search
+        that reaches its limit, leaves the search's answer and reason.
 
     References
     ----------
