@@ -60,7 +60,7 @@ __all__ = [
     "LEASE",
     "MAX_ATTEMPTS",
     "email_on_commit",
-    "emails_by_language",
+    "email_users_on_commit",
     "message_id_domain",
     "outbox_keep_days",
     "outbox_purge",
@@ -83,20 +83,6 @@ BATCH = 200
 DEFAULT_KEEP_DAYS = 30
 
 Status = OutboundEmail.Status
-
-
-def emails_by_language(users: Iterable[User]) -> dict[str, list[str]]:
-    """
-    The users' addresses grouped by the language each reads ("" when unset).
-
-    A notice to many people goes as one message per language, each rendered in
-    that language, so nobody reads it in the sender's (or the site's) language.
-    """
-    by_language: dict[str, set[str]] = {}
-    for user in users:
-        if user.email:
-            by_language.setdefault(user.preferred_language, set()).add(user.email)
-    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 def render_email(template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -182,6 +168,27 @@ def email_on_commit(
         next_attempt_at=now + LEASE,
     )
     transaction.on_commit(lambda: _send_after_commit(row))
+
+
+def email_users_on_commit(
+    users: Iterable[User], *, template: str, context: Mapping[str, Any]
+) -> None:
+    """
+    :func:`email_on_commit` to several people, one message per language they read.
+
+    Each message is rendered in its readers' language (the site's for those
+    who chose none), so nobody reads a notice in the sender's language.
+    Context values that are translated text must stay lazy (e.g. a choice's
+    ``label``) to be translated per message.
+    """
+    by_language: dict[str, set[str]] = {}
+    for user in users:
+        if user.email:
+            by_language.setdefault(user.preferred_language, set()).add(user.email)
+    for language, emails in sorted(by_language.items()):
+        email_on_commit(
+            to=sorted(emails), template=template, context=context, language=language or None
+        )
 
 
 def _send_after_commit(row: OutboundEmail) -> None:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record
-from peerpath.core.emails import email_on_commit, emails_by_language
+from peerpath.core.emails import email_users_on_commit
 from peerpath.core.models import User
 from peerpath.engine import Criterion, Mentee, Mentor, Problem, solve
 from peerpath.matching.builder import MENTOR_ROLES
@@ -206,20 +206,17 @@ def buddy_overdue_flag() -> int:
             if not new_flags:
                 continue
             flagged += len(new_flags)
-            # one message per language the coordinators read, each in theirs
-            for language, emails in emails_by_language(program_coordinators(program)).items():
-                email_on_commit(
-                    to=emails,
-                    template="buddy_overdue",
-                    context={
-                        "program": program.name,
-                        "names": [p.student.user.display_name for p in new_flags],
-                        "days": ARRIVAL_WINDOW_DAYS,
-                        "url": f"{django_settings.PEERPATH_SITE_URL}"
-                        f"{reverse('matching:program', args=[program.pk])}",
-                    },
-                    language=language or None,
-                )
+            email_users_on_commit(
+                program_coordinators(program),
+                template="buddy_overdue",
+                context={
+                    "program": program.name,
+                    "names": [p.student.user.display_name for p in new_flags],
+                    "days": ARRIVAL_WINDOW_DAYS,
+                    "url": f"{django_settings.PEERPATH_SITE_URL}"
+                    f"{reverse('matching:program', args=[program.pk])}",
+                },
+            )
     return flagged
 
 

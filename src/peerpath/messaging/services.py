@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from peerpath.core.access import school_role_holders
 from peerpath.core.audit import audit_record
-from peerpath.core.emails import email_on_commit, emails_by_language
+from peerpath.core.emails import email_on_commit, email_users_on_commit
 from peerpath.core.models import Role, User
 from peerpath.matching.models import Match
 from peerpath.meetings.models import Group
@@ -193,19 +193,16 @@ def message_send(
     )
     if held:
         leads = school_role_holders(program.school_id, Role.SAFEGUARDING_LEAD)
-        # one message per language the leads (or, lacking them, the coordinators) read
-        for language, emails in emails_by_language(leads or program_coordinators(program)).items():
-            email_on_commit(
-                to=emails,
-                template="message_held",
-                context={
-                    "program": program.name,
-                    "school": program.school.name,
-                    "no_lead": not leads,
-                    "url": _site(reverse("messaging:queue")),
-                },
-                language=language or None,
-            )
+        email_users_on_commit(
+            leads or program_coordinators(program),
+            template="message_held",
+            context={
+                "program": program.name,
+                "school": program.school.name,
+                "no_lead": not leads,
+                "url": _site(reverse("messaging:queue")),
+            },
+        )
     else:
         _tell_recipients(message, conversation)
     return message

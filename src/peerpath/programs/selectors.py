@@ -151,7 +151,7 @@ def program_coordinators(program: Program) -> list[User]:
     Who coordinates ``program``: its own coordinators and the school's, active only.
 
     For notices about the program (one e-mail per language, see
-    :func:`peerpath.core.emails.emails_by_language`); not an access check.
+    :func:`peerpath.core.emails.email_users_on_commit`); not an access check.
     """
     school_ids = RoleAssignment.objects.filter(
         role=Role.COORDINATOR, school_id=program.school_id

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from peerpath.core.audit import audit_record, snapshot
-from peerpath.core.emails import email_on_commit, emails_by_language
+from peerpath.core.emails import email_on_commit, email_users_on_commit
 from peerpath.core.models import User
 from peerpath.people.availability import clean_slots
 from peerpath.people.models import Course, GuardianLink, StudentProfile
@@ -563,14 +563,11 @@ def consent_withdraw(*, consent: GuardianConsent, actor: User | None) -> Guardia
             to_status=ParticipantStatus.PAUSED,
             reason=STATUS_CONSENT_WITHDRAWN,
         )
-    # one message per language the coordinators read
-    for language, emails in emails_by_language(program_coordinators(program)).items():
-        email_on_commit(
-            to=emails,
-            template="consent_withdrawn",
-            context={"student": str(participant.student), "program": program.name},
-            language=language or None,
-        )
+    email_users_on_commit(
+        program_coordinators(program),
+        template="consent_withdrawn",
+        context={"student": str(participant.student), "program": program.name},
+    )
     return consent
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from peerpath.core.access import school_role_holders
 from peerpath.core.audit import audit_record
-from peerpath.core.emails import email_on_commit, emails_by_language
+from peerpath.core.emails import email_users_on_commit
 from peerpath.core.models import Role, RoleAssignment, School, User
 from peerpath.matching.models import Match
 from peerpath.meetings.models import Session
@@ -228,16 +228,15 @@ def concern_raise(
     )
     url = _site(reverse("support:concern", args=[concern.pk]))
     # the category's label stays lazy: each message names it in its readers' language
-    category_label = Concern.Category(concern.category).label
-    for language, emails in emails_by_language(
-        school_role_holders(school.pk, Role.SAFEGUARDING_LEAD)
-    ).items():
-        email_on_commit(
-            to=emails,
-            template="concern_raised",
-            context={"school": school.name, "category": category_label, "url": url},
-            language=language or None,
-        )
+    email_users_on_commit(
+        school_role_holders(school.pk, Role.SAFEGUARDING_LEAD),
+        template="concern_raised",
+        context={
+            "school": school.name,
+            "category": Concern.Category(concern.category).label,
+            "url": url,
+        },
+    )
     return concern
 
 
