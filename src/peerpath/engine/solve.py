@@ -292,21 +292,20 @@ def _build_result(
         for name in scorer.names:
             units += explanation[name]
     names = scorer.names
-    parts = zip(*(_points_list(explanation[name]) for name in names), strict=True)
     assignments = [
         Assignment(
             mentee=problem.mentees[i].id,
             mentor=problem.mentors[j].id,
             score=score,
-            explanation=dict(zip(names, part, strict=True)),
+            explanation=dict(zip(names, parts, strict=True)),
             locked=is_locked,
         )
-        for i, j, score, part, is_locked in zip(
+        for i, j, score, is_locked, *parts in zip(
             rows.tolist(),
             cols.tolist(),
             _points_list(units),
-            parts if names else ((),) * len(rows),
             (locked[rows] >= 0).tolist(),
+            *(_points_list(explanation[name]) for name in names),
             strict=True,
         )
     ]
